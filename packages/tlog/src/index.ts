@@ -1,1 +1,7 @@
-export {};
+// @cotc/tlog: RFC 9162 Merkle log math, proofs, C2SP checkpoints, tiles and signed notes.
+// Browser-safe: depends only on @noble/hashes and @noble/curves.
+export * from './hash.ts';
+export * from './treemath.ts';
+export * from './tree.ts';
+export * from './tile.ts';
+export * from './verify.ts';
