@@ -1,1 +1,12 @@
-export {};
+// @cotc/ledger: the event model of DESIGN.md — JSON Schemas, canonical encoding,
+// signatures, donor commitments, and the deterministic state machine (org registry,
+// funds, FIFO lots, traces) that the server and every auditor share. Browser-safe.
+export * from './types.ts';
+export * from './errors.ts';
+export * from './canonical.ts';
+export * from './schema.ts';
+export * from './signature.ts';
+export * from './donor.ts';
+export { LedgerState } from './state.ts';
+export type * from './state.ts';
+export * from './trace.ts';

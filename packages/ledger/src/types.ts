@@ -117,3 +117,28 @@ export interface Entry {
   event: Envelope;
   effects: Effect[];
 }
+
+/** The trace graph of one donation (DESIGN.md "Trace bundle"); integers are decimal strings. */
+export type TraceNodeType = 'donation' | 'transfer' | 'disbursement' | 'reversal' | 'confirmation';
+
+export interface TraceNode {
+  event: string;
+  type: TraceNodeType;
+  index: number;
+  /** Present exactly on nodes that hold money: donation, transfer, reversal of a disbursement or transfer. */
+  fund?: string;
+  unspent?: string;
+}
+
+export interface Flow {
+  from: string;
+  to: string;
+  value: string;
+}
+
+export interface Trace {
+  donation: string;
+  currency: string;
+  nodes: TraceNode[];
+  flows: Flow[];
+}

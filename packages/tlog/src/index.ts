@@ -5,3 +5,7 @@ export * from './treemath.ts';
 export * from './tree.ts';
 export * from './tile.ts';
 export * from './verify.ts';
+export * from './bytes.ts';
+export * from './ed25519.ts';
+export * from './note.ts';
+export * from './checkpoint.ts';

@@ -1,0 +1,227 @@
+// The HTTP API of DESIGN.md "The HTTP API" and "Wire formats (version 1)", on express 5.
+// createApp never listens; `cotc serve` and the tests do (tests on 127.0.0.1 port 0).
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { base64 } from '@cotc/tlog';
+import { CanonicalError, parseIJsonBytes } from '@cotc/ledger';
+import { LogService, ServiceUnavailableError, type SubmitResult } from '../log/service.ts';
+import { traceBundle, TraceTooLargeError } from '../log/bundle.ts';
+import { HttpError, badRequest, notFound, sendError } from './errors.ts';
+
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+export const MAX_BATCH = 1000;
+export const MAX_PAGE = 1000;
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+export interface AppDeps {
+  log: LogService;
+  /** extra routes and middleware (metrics, the donor page), installed before the 404 */
+  extend?: (app: express.Express) => void;
+  /** observes each answered request (request logs, metrics) */
+  onRequest?: (req: Request, res: Response, ms: number) => void;
+}
+
+function intParam(q: unknown, name: string, def: number | undefined, min: number, max: number): number {
+  if (q === undefined) {
+    if (def === undefined) throw badRequest(`${name}: required`);
+    return def;
+  }
+  if (typeof q !== 'string' || !/^(0|[1-9][0-9]{0,15})$/.test(q)) throw badRequest(`${name}: expected a decimal integer`);
+  const n = Number(q);
+  if (n < min || n > max) throw badRequest(`${name}: ${n} is out of range ${min}..${max}`);
+  return n;
+}
+
+function idParam(v: unknown, name: string): string {
+  if (typeof v !== 'string' || !ID_RE.test(v)) throw badRequest(`${name}: not a valid id`);
+  return v;
+}
+
+function securityHeaders(_req: Request, res: Response, next: NextFunction) {
+  res.set({
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src *; frame-ancestors 'none'",
+  });
+  next();
+}
+
+/** Reads a POST body as raw bytes, enforcing JSON content type and the size limit. */
+function readJsonBody(req: Request): Promise<Uint8Array> {
+  const ct = (req.headers['content-type'] ?? '').toLowerCase();
+  const mediaType = ct.split(';')[0]!.trim();
+  if (mediaType !== 'application/json') {
+    return Promise.reject(new HttpError(415, 'unsupported_media_type', `content-type must be application/json, got ${mediaType || 'none'}`));
+  }
+  const charset = /charset=([^;]+)/.exec(ct)?.[1]?.trim().replace(/"/g, '');
+  if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+    return Promise.reject(new HttpError(415, 'unsupported_media_type', `charset must be utf-8, got ${charset}`));
+  }
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > MAX_BODY_BYTES) return Promise.reject(new HttpError(413, 'too_large', `body over ${MAX_BODY_BYTES} bytes`));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    let done = false;
+    req.on('data', (c: Buffer) => {
+      if (done) return;
+      n += c.length;
+      if (n > MAX_BODY_BYTES) {
+        done = true;
+        reject(new HttpError(413, 'too_large', `body over ${MAX_BODY_BYTES} bytes`));
+        req.resume();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!done) resolve(new Uint8Array(Buffer.concat(chunks)));
+    });
+    req.on('error', (e) => {
+      if (!done) reject(e);
+    });
+  });
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const { log } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use((req, res, next) => {
+    const t0 = performance.now();
+    res.on('finish', () => deps.onRequest?.(req, res, performance.now() - t0));
+    next();
+  });
+  app.use(securityHeaders);
+  // Read endpoints may be fetched from any origin (a static verifier page hosted elsewhere).
+  app.use((req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') res.set('Access-Control-Allow-Origin', '*');
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    if (log.broken) return sendError(res, 503, 'unavailable', 'the store is failing; writes are refused until it recovers');
+    res.json({ ok: true, size: log.size });
+  });
+
+  app.get('/checkpoint', (_req, res) => {
+    res.type('text/plain; charset=utf-8').send(log.checkpoint);
+  });
+
+  app.get('/v1/log', (_req, res) => {
+    res.json({ origin: log.origin, size: log.size, key: log.verifierKey });
+  });
+
+  app.post('/v1/events', async (req, res) => {
+    const body = await readJsonBody(req);
+    let value: unknown;
+    try {
+      value = parseIJsonBytes(body);
+    } catch (e) {
+      throw new HttpError(400, 'schema', e instanceof CanonicalError ? e.message : `body is not I-JSON: ${(e as Error).message}`);
+    }
+    if (Array.isArray(value)) {
+      if (value.length < 1 || value.length > MAX_BATCH) throw new HttpError(400, 'schema', `an array of events must hold 1 to ${MAX_BATCH}, got ${value.length}`);
+      if (!value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x))) {
+        throw new HttpError(400, 'schema', 'every element of an array of events must be an object');
+      }
+      const results = await Promise.all(value.map((v) => log.submit(v)));
+      res.status(200).json(results.map(arrayResult));
+      return;
+    }
+    const r = await log.submit(value);
+    res.status(r.status).json(singleResult(r));
+  });
+
+  app.get('/v1/events/:id', async (req, res) => {
+    const id = idParam(req.params.id, 'id');
+    const e = await log.entryOf(id);
+    if (!e) throw notFound(`no event ${id} in the log`);
+    const { size, checkpoint } = log.head();
+    const proof = await log.proveInclusion(e.seq, size);
+    res.json({ entry: { index: e.seq, data: base64(e.data) }, proof, checkpoint });
+  });
+
+  app.get('/v1/donations', async (req, res) => {
+    const limit = intParam(req.query.limit, 'limit', 20, 1, MAX_PAGE);
+    const list = await log.store.recentDonations(limit);
+    const out = [];
+    for (const [seq, id] of list) {
+      const [data] = await log.store.entries(seq, 1);
+      const entry = LogService.parseEntry(data!);
+      const body = entry.event.body as { fund: string; amount: { currency: string; value: string } };
+      out.push({ id, fund: body.fund, amount: body.amount, index: seq });
+    }
+    res.json({ donations: out });
+  });
+
+  app.get('/v1/donations/:id/trace', async (req, res) => {
+    const id = idParam(req.params.id, 'id');
+    try {
+      const bundle = await traceBundle(log, id);
+      if (!bundle) throw notFound(`no donation ${id} in the log`);
+      res.json(bundle);
+    } catch (e) {
+      if (e instanceof TraceTooLargeError) throw new HttpError(422, 'trace_too_large', e.message);
+      throw e;
+    }
+  });
+
+  app.get('/v1/proofs/consistency', async (req, res) => {
+    const size = log.size;
+    const to = intParam(req.query.to, 'to', size, 1, size);
+    const from = intParam(req.query.from, 'from', undefined, 1, to);
+    const p = await log.proveConsistency(from, to);
+    res.json({ from, to, hashes: p.hashes });
+  });
+
+  app.get('/v1/entries', async (req, res) => {
+    const start = intParam(req.query.start, 'start', 0, 0, Number.MAX_SAFE_INTEGER);
+    const limit = intParam(req.query.limit, 'limit', 100, 1, MAX_PAGE);
+    const es = await log.entries(start, limit);
+    res.json({ entries: es.map((d, i) => ({ index: start + i, data: base64(d) })) });
+  });
+
+  app.get('/v1/funds/:id', async (req, res) => {
+    const id = idParam(req.params.id, 'id');
+    const f = await log.fund(id);
+    if (!f) throw notFound(`no fund ${id}`);
+    res.json(f);
+  });
+
+  app.get('/v1/orgs/:id', async (req, res) => {
+    const id = idParam(req.params.id, 'id');
+    const o = await log.org(id);
+    if (!o) throw notFound(`no organisation ${id}`);
+    res.json(o);
+  });
+
+  deps.extend?.(app);
+
+  app.use((req, res) => sendError(res, 404, 'not_found', `no route ${req.method} ${req.path}`));
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) return;
+    if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message);
+    if (err instanceof ServiceUnavailableError) return sendError(res, 503, 'unavailable', err.message);
+    const e = err as { status?: number; type?: string; message?: string };
+    if (e?.type === 'entity.too.large') return sendError(res, 413, 'too_large', 'body too large');
+    if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return sendError(res, e.status, 'bad_request', e.message ?? 'bad request');
+    console.error('internal error', err);
+    sendError(res, 500, 'internal', 'internal error');
+  });
+  return app;
+}
+
+function singleResult(r: SubmitResult) {
+  if ('error' in r) return { error: r.error };
+  const { status: _s, ...rest } = r;
+  return rest;
+}
+
+function arrayResult(r: SubmitResult) {
+  return r;
+}

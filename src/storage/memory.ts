@@ -1,0 +1,65 @@
+// In-memory LogStore for tests: the same contract as level.ts, nothing durable.
+import { checkBatch, type CommitBatch, type Head, type LogStore } from './types.ts';
+
+export class MemoryStore implements LogStore {
+  #head: Head | null = null;
+  #entries: Uint8Array[] = [];
+  #tiles = new Map<string, Uint8Array>();
+  #ids = new Map<string, number>();
+  #traces = new Map<string, number[]>();
+  #donations: Array<[number, string]> = [];
+  #state = new Map<string, string>();
+  #checkpoints = new Map<number, string>();
+
+  async open() {}
+  async close() {}
+  async head() {
+    return this.#head;
+  }
+  async entries(start: number, count: number) {
+    return this.#entries.slice(start, start + count);
+  }
+  async readTiles(tiles: readonly { l: number; n: number }[]) {
+    return tiles.map((t) => this.#tiles.get(`${t.l}/${t.n}`));
+  }
+  async seqOf(id: string) {
+    return this.#ids.get(id);
+  }
+  async traceSeqs(donation: string, limit: number) {
+    return (this.#traces.get(donation) ?? []).slice(0, limit);
+  }
+  async recentDonations(limit: number, before = Infinity) {
+    const out: Array<[number, string]> = [];
+    for (let i = this.#donations.length - 1; i >= 0 && out.length < limit; i--) {
+      if (this.#donations[i]![0] < before) out.push(this.#donations[i]!);
+    }
+    return out;
+  }
+  async stateRecord(key: string) {
+    return this.#state.get(key);
+  }
+  async *stateRecords(): AsyncIterable<[string, string]> {
+    yield* [...this.#state.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  }
+  async checkpointAt(size: number) {
+    return this.#checkpoints.get(size);
+  }
+  async commit(b: CommitBatch) {
+    checkBatch(b, this.#head?.size ?? 0);
+    this.#entries.push(...b.entries.map((e) => e.slice()));
+    for (const t of b.tiles) this.#tiles.set(`${t.l}/${t.n}`, t.data.slice());
+    for (const [id, seq] of b.ids) this.#ids.set(id, seq);
+    for (const [d, seq] of b.traces) {
+      const l = this.#traces.get(d) ?? [];
+      l.push(seq);
+      this.#traces.set(d, l);
+    }
+    this.#donations.push(...b.donations);
+    for (const [k, v] of b.state) {
+      if (v === null) this.#state.delete(k);
+      else this.#state.set(k, v);
+    }
+    this.#checkpoints.set(b.head.size, b.head.checkpoint);
+    this.#head = { ...b.head };
+  }
+}
