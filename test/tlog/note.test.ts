@@ -2,7 +2,7 @@
 // vectors, Go's Open semantics, and the refusals.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { base64, fromBase64, hex, utf8 } from '../../packages/tlog/src/bytes.ts';
 import {
@@ -191,29 +191,20 @@ test('signNote and openNote check their arguments', () => {
   assert.throws(() => signNote('tab\there\n', peter.signerKey), typeError('text'));
   assert.throws(() => signNote('\ud800\n', peter.signerKey), typeError('text'));
   assert.throws(() => signNote(text, peter.verifierKey), typeError('signerKey'));
-  assert.throws(() => signNote(text + '\n' + peterSig.repeat(0) + enochSig.repeat(100), peter.signerKey), typeError('text'));
+  assert.throws(() => signNote(text + '\n' + enochSig.repeat(100), peter.signerKey), typeError('text'));
   assert.throws(() => openNote(go.signedByPeter, 'key' as unknown as string[]), typeError('verifierKeys'));
   assert.throws(() => openNote(go.signedByPeter, [peter.verifierKey, 'nope']), typeError('verifierKeys[1]'));
   assert.throws(() => openNote(42 as unknown as string, []), typeError('note'));
 });
 
 test('two listed keys with the same name and id (a 32-bit collision) are ambiguous', () => {
-  // Birthday search for two valid public keys whose ids collide under one name.
-  const name = 'collide.example';
-  const seen = new Map<string, Buffer>();
-  let pair: [Uint8Array, Uint8Array] | null = null;
-  while (pair === null) {
-    const pub = randomBytes(32);
-    const id = createHash('sha256').update(name + '\n').update(Buffer.from([1])).update(pub).digest('hex').slice(0, 8);
-    const other = seen.get(id);
-    if (other && !isWeakPublicKey(other) && !isWeakPublicKey(pub)) pair = [other, pub];
-    seen.set(id, pub);
-  }
-  const keys = pair.map((p) => formatVerifierKey(name, p));
-  assert.is(keys[0]!.split('+')[1], keys[1]!.split('+')[1]);
-  const fake = `text\n\n\u2014 ${name} ${base64(new Uint8Array([...keyIdBytes(name, pair[0]), ...new Uint8Array(64)]))}\n`;
+  const { name, keyId: id, verifierKeys: keys } = load('keyid-collision.json') as { name: string; keyId: string; verifierKeys: string[] };
+  assert.equal(keys.map((k) => hex(parseVerifierKey(k).id)), [id, id]);
+  const fake = `text\n\n\u2014 ${name} ${base64(new Uint8Array([...Buffer.from(id, 'hex'), ...new Uint8Array(64)]))}\n`;
   assert.throws(() => openNote(fake, keys), noteError('ambiguous_key'));
   assert.throws(() => openNote(fake, [keys[0]!]), noteError('bad_signature'));
+  // Unused, the ambiguity is harmless (as Go).
+  assert.equal(openNote(text + '\n' + peterSig, [...keys, peter.verifierKey]).verified, ['PeterNeumann']);
 });
 
 test('C2SP signed-note example: parses; its key is not ours, so it is unverified', () => {

@@ -1,0 +1,22 @@
+import { parseIJson, canonicalize, parseIJsonBytes, canonicalBytes } from '../packages/ledger/src/canonical.ts';
+import { validateEnvelope, validateEntryShape } from '../packages/ledger/src/schema.ts';
+import { signEvent, verifyEventSignature } from '../packages/ledger/src/signature.ts';
+import { generateKey, parseVerifierKey } from '@cotc/tlog';
+import { verifyStrictNode } from '../src/crypto/ed25519-node.ts';
+const k = generateKey('acme', new Uint8Array(32).fill(1));
+const ev = signEvent({ v: 1, type: 'disbursement', id: 'ev-123456', org: 'acme', time: '2021-01-01T00:00:00Z', body: { fund: 'acme:water', amount: { currency: 'CNY', value: '123456' }, payee: 'Filter Co 净水器', purpose: '236 water filters for schools', receipts: [{ sha256: 'ab'.repeat(32), name: 'invoice.pdf' }] } }, k.signerKey);
+const entry = { seq: 12345, prev: 'cd'.repeat(32), time: '2021-01-01T00:00:01Z', event: ev, effects: Array.from({ length: 5 }, (_, i) => ({ donation: 'don-' + i, via: 'tr-' + i, value: '1000' })) };
+const text = canonicalize(entry); const bytes = canonicalBytes(entry);
+console.log('entry bytes', bytes.length);
+function bench(name: string, f: () => unknown, n = 100000) { for (let i = 0; i < n / 10; i++) f(); const t = performance.now(); for (let i = 0; i < n; i++) f(); const dt = performance.now() - t; console.log(name.padEnd(28), (dt / n * 1000).toFixed(2), 'us/op', Math.round(n / dt * 1000), 'op/s'); }
+bench('JSON.parse', () => JSON.parse(text));
+bench('parseIJson', () => parseIJson(text));
+bench('parseIJsonBytes', () => parseIJsonBytes(bytes));
+bench('JSON.stringify', () => JSON.stringify(entry));
+bench('canonicalize', () => canonicalize(entry));
+bench('canonicalBytes', () => canonicalBytes(entry));
+bench('validateEntryShape', () => validateEntryShape(entry));
+bench('validateEnvelope', () => validateEnvelope(ev));
+const vk = parseVerifierKey(k.verifierKey);
+bench('verifyEventSignature node', () => verifyEventSignature(ev, vk, verifyStrictNode), 20000);
+bench('verifyEventSignature noble', () => verifyEventSignature(ev, vk), 300);

@@ -1,0 +1,73 @@
+// A small HTTP client of the ledger API, for the CLI, scripts and tests. Network errors
+// surface as ClientError with code 'network'; HTTP errors carry the server's code.
+export class ClientError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'ClientError';
+  }
+}
+
+export class LedgerClient {
+  readonly base: string;
+  constructor(base: string) {
+    let u: URL;
+    try {
+      u = new URL(base);
+    } catch {
+      throw new TypeError(`server: not a URL: ${base}`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TypeError(`server: expected http(s) URL, got ${base}`);
+    this.base = base.replace(/\/+$/, '');
+  }
+
+  async #fetch(path: string, init?: RequestInit): Promise<Response> {
+    try {
+      return await fetch(this.base + path, init);
+    } catch (e) {
+      throw new ClientError(`cannot reach ${this.base}: ${(e as Error).message}`, 'network');
+    }
+  }
+
+  /** GET a JSON document; HTTP errors throw ClientError with the server's code. */
+  async get<T = unknown>(path: string): Promise<T> {
+    const r = await this.#fetch(path);
+    const text = await r.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new ClientError(`GET ${path}: answer is not JSON (status ${r.status})`, 'bad_response', r.status);
+    }
+    if (!r.ok) {
+      const err = (body as { error?: { code?: string; message?: string } })?.error;
+      throw new ClientError(`GET ${path}: ${r.status} ${err?.code ?? ''} ${err?.message ?? ''}`.trim(), err?.code ?? 'http', r.status);
+    }
+    return body as T;
+  }
+
+  async getText(path: string): Promise<string> {
+    const r = await this.#fetch(path);
+    const t = await r.text();
+    if (!r.ok) throw new ClientError(`GET ${path}: ${r.status}`, 'http', r.status);
+    return t;
+  }
+
+  /** POST one event or an array; returns status and parsed body whatever the status. */
+  async post(events: unknown): Promise<{ status: number; body: any }> {
+    const r = await this.#fetch('/v1/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(events),
+    });
+    const text = await r.text();
+    try {
+      return { status: r.status, body: JSON.parse(text) };
+    } catch {
+      throw new ClientError(`POST /v1/events: answer is not JSON (status ${r.status})`, 'bad_response', r.status);
+    }
+  }
+}
