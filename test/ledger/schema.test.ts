@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generateKey } from '@cotc/tlog';
-import { isUtcTime, schemas, validateEntryShape, validateEnvelope } from '../../packages/ledger/src/schema.ts';
+import { checkClockSkew, isUtcTime, schemas, utcTimeMillis, validateEntryShape, validateEnvelope } from '../../packages/ledger/src/schema.ts';
 import { signEvent } from '../../packages/ledger/src/signature.ts';
 import type { Envelope, EventType, UnsignedEvent } from '../../packages/ledger/src/types.ts';
 
@@ -147,6 +147,20 @@ test('isUtcTime: the calendar is real', () => {
     '2020-00-10T00:00:00Z', '2020-01-00T00:00:00Z', '2020-01-01T00:60:00Z', '2020-01-01T00:00:00.Z', '2020-01-01 00:00:00Z', '']) {
     assert.not.ok(isUtcTime(t), t);
   }
+});
+
+test('utcTimeMillis and checkClockSkew (5 minutes ahead at most)', () => {
+  assert.is(utcTimeMillis('2021-01-01T00:00:00Z'), Date.parse('2021-01-01T00:00:00Z'));
+  assert.is(utcTimeMillis('2021-01-01T00:00:00.123456789Z'), Date.parse('2021-01-01T00:00:00.123Z'));
+  assert.is(utcTimeMillis('2021-01-01T00:00:00.5Z'), Date.parse('2021-01-01T00:00:00.500Z'));
+  assert.is(utcTimeMillis('0050-06-01T00:00:00Z'), Date.parse('0050-06-01T00:00:00Z'));
+  assert.ok(Number.isNaN(utcTimeMillis('2021-02-29T00:00:00Z')));
+  const now = Date.parse('2021-01-01T00:00:00Z');
+  assert.is(checkClockSkew({ time: '2021-01-01T00:05:00Z' }, now), null);
+  assert.is(checkClockSkew({ time: '2000-01-01T00:00:00Z' }, now), null);
+  const r = checkClockSkew({ time: '2021-01-01T00:05:00.001Z' }, now);
+  assert.ok(r && r.code === 'schema' && r.message.startsWith('/time '));
+  assert.throws(() => checkClockSkew({ time: T }, NaN), /parameter "nowMs"/);
 });
 
 test('entry shape', () => {

@@ -366,9 +366,8 @@ function pointerOf(path: (string | number)[]): string {
   return p;
 }
 
-// Thrown by serialize, which keeps no path on the fast path; canonicalize then finds
-// where the problem is with locate(), a slow second walk that only failures pay for.
 class CanonicalizeFailure {
+  path: (string | number)[] = [];
   constructor(readonly problem: string) {}
 }
 
@@ -396,7 +395,12 @@ function serialize(value: unknown, depth: number): string {
         let out = '[';
         for (let k = 0; k < value.length; k++) {
           if (k > 0) out += ',';
-          out += serialize(value[k], depth + 1);
+          try {
+            out += serialize(value[k], depth + 1);
+          } catch (e) {
+            if (e instanceof CanonicalizeFailure) e.path.unshift(k);
+            throw e;
+          }
         }
         return out + ']';
       }
@@ -410,46 +414,24 @@ function serialize(value: unknown, depth: number): string {
       let out = '{';
       for (let k = 0; k < keys.length; k++) {
         const key = keys[k]!;
-        if (!isWellFormed(key)) throw new CanonicalizeFailure('lone surrogate in a key');
+        if (!isWellFormed(key)) {
+          const f = new CanonicalizeFailure('lone surrogate in a key');
+          f.path.unshift(key);
+          throw f;
+        }
         if (k > 0) out += ',';
-        out += JSON.stringify(key) + ':' + serialize(obj[key], depth + 1);
+        try {
+          out += JSON.stringify(key) + ':' + serialize(obj[key], depth + 1);
+        } catch (e) {
+          if (e instanceof CanonicalizeFailure) e.path.unshift(key);
+          throw e;
+        }
       }
       return out + '}';
     }
     default:
       throw new CanonicalizeFailure(`unsupported value of type ${typeof value}`);
   }
-}
-
-/** The path of the first value serialize() refuses (same order of visiting), or null. */
-function locate(value: unknown, depth: number, path: (string | number)[]): CanonicalizeFailure | null {
-  const isContainer = typeof value === 'object' && value !== null;
-  if (!isContainer || depth >= MAX_DEPTH || (!Array.isArray(value) && ![Object.prototype, null].includes(Object.getPrototypeOf(value)))) {
-    try {
-      serialize(value, depth);
-      return null;
-    } catch (e) {
-      return e instanceof CanonicalizeFailure ? e : null;
-    }
-  }
-  if (Array.isArray(value)) {
-    for (let k = 0; k < value.length; k++) {
-      path.push(k);
-      const f = locate(value[k], depth + 1, path);
-      if (f) return f;
-      path.pop();
-    }
-    return null;
-  }
-  const obj = value as Record<string, unknown>;
-  for (const key of Object.keys(obj).sort()) {
-    path.push(key);
-    if (!isWellFormed(key)) return new CanonicalizeFailure('lone surrogate in a key');
-    const f = locate(obj[key], depth + 1, path);
-    if (f) return f;
-    path.pop();
-  }
-  return null;
 }
 
 /**
@@ -462,10 +444,8 @@ export function canonicalize(value: unknown): string {
     return serialize(value, 0);
   } catch (e) {
     if (e instanceof CanonicalizeFailure) {
-      const path: (string | number)[] = [];
-      const found = locate(value, 0, path) ?? e;
-      const pointer = pointerOf(path);
-      throw new CanonicalError(`canonicalize: parameter "value" at ${pointer || '/'}: ${found.problem}`, undefined, pointer);
+      const pointer = pointerOf(e.path);
+      throw new CanonicalError(`canonicalize: parameter "value" at ${pointer || '/'}: ${e.problem}`, undefined, pointer);
     }
     throw e;
   }

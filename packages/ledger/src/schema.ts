@@ -143,3 +143,28 @@ export function validateEntryShape(value: unknown): { ok: true; entry: Entry } |
   if (validateEntryFn(value)) return { ok: true, entry: value as Entry };
   return reject('schema', describeSchemaError(validateEntryFn.errors));
 }
+
+/** Milliseconds since the epoch of a time isUtcTime accepts (fraction truncated to ms); NaN otherwise. */
+export function utcTimeMillis(time: string): number {
+  if (!isUtcTime(time)) return NaN;
+  const ms = time.length > 20 ? Number((time.slice(20, -1) + '00').slice(0, 3)) : 0;
+  const d = Date.UTC(
+    Number(time.slice(0, 4)), Number(time.slice(5, 7)) - 1, Number(time.slice(8, 10)),
+    Number(time.slice(11, 13)), Number(time.slice(14, 16)), Number(time.slice(17, 19)), ms,
+  );
+  // Date.UTC maps years 0-99 to 1900-1999; put them back where RFC 3339 says they are.
+  const year = Number(time.slice(0, 4));
+  return year < 100 ? new Date(d).setUTCFullYear(year) : d;
+}
+
+/** DESIGN.md "Posting": an event's time may be at most 5 minutes ahead of the server's clock (400 schema). */
+export const MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000;
+
+/** The 400 `schema` rejection when event.time is more than maxAheadMs after nowMs, else null. */
+export function checkClockSkew(event: { time: string }, nowMs: number, maxAheadMs = MAX_CLOCK_AHEAD_MS): Rejection | null {
+  if (typeof nowMs !== 'number' || !Number.isFinite(nowMs)) throw new TypeError('checkClockSkew: parameter "nowMs" must be a finite number');
+  const t = utcTimeMillis(event?.time);
+  if (Number.isNaN(t)) return reject('schema', '/time must be an RFC 3339 UTC time ending in Z with a real date');
+  if (t - nowMs > maxAheadMs) return reject('schema', `/time is more than ${Math.round(maxAheadMs / 1000)} s ahead of the server's clock`);
+  return null;
+}
