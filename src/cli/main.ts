@@ -2,6 +2,8 @@
 // failed, 2 usage or network error.
 import { Command, CommanderError } from 'commander';
 import { startServer } from '../server.ts';
+import { auditCommand } from './audit.ts';
+import { defaultStatePath } from './statefile.ts';
 
 const program = new Command();
 program.name('cotc').description('Charities on the Chain: a verifiable ledger of donation money').exitOverride();
@@ -24,6 +26,18 @@ program
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+  });
+
+program
+  .command('audit')
+  .description('replay the whole log from entry 0 and check it; exit 0 clean, 1 problem found, 2 usage or network error')
+  .option('--server <url>', 'audit a server')
+  .option('--data <dir>', 'audit a data directory (the server must be stopped)')
+  .option('--state <file>', 'where to remember the last checkpoint seen', defaultStatePath())
+  .option('--log-key <key>', 'the log verifier key to trust (default: remembered, or trust on first use)')
+  .option('--no-signatures', 'skip signature checks (measurement only)')
+  .action(async (o: { server?: string; data?: string; state: string; logKey?: string; signatures: boolean }) => {
+    process.exitCode = await auditCommand(o);
   });
 
 function usage(msg: string): never {

@@ -362,6 +362,20 @@ test('persistence: one spend from a fund of 10k lots rewrites a handful of recor
   assert.is(ch[2]![1], null);
   assert.is(ch[3]![1], null);
   assert.equal(JSON.parse(ch[4]![1]!), { donation: 'd2', via: 'd2', value: '2' });
+  // its reversal writes the three returned lots at new front positions and a marker, not
+  // x's record again
+  h.ok(rev('rx', 'x'));
+  assert.equal(h.state.takeChanges().map(([k, v]) => [k, k.startsWith('e/') ? '…' : v]), [
+    ['meta', JSON.stringify({ size: h.state.size, operator: 'operator' })],
+    ['f/fa', JSON.stringify({ owner: 'A', name: 'fa', currency: 'CNY', restricted: false, purpose: 'p', openedSeq: 5, balance: '30000', head: -1, tail: 10000, count: 10001 })],
+    // returned d0 3, d1 3, d2 1 before d2's remaining 2 (head was 2): positions -1, 0, 1,
+    // written back to front
+    ['l/fa/1', JSON.stringify({ donation: 'd2', via: 'rx', value: '1' })],
+    ['l/fa/0', JSON.stringify({ donation: 'd1', via: 'rx', value: '3' })],
+    ['l/fa/-1', JSON.stringify({ donation: 'd0', via: 'rx', value: '3' })],
+    ['e/rx', '…'],
+    ['r/x', '"rx"'],
+  ]);
 });
 
 test('restore: takeChanges records rebuild the same state', () => {

@@ -1,3 +1,4 @@
+import { createRequire } from "node:module"; const require = createRequire(import.meta.url);
 // Properties of MemoryTree proofs and of verifyInclusion / verifyConsistency, checked
 // exhaustively on small trees and with fast-check on larger ones, against the plain
 // RFC 9162 reference in merkle-ref.ts (node:crypto, no code shared with @cotc/tlog).
@@ -17,6 +18,7 @@ import { MemoryTree, leafHash, rootHash, verifyConsistency, verifyInclusion } fr
 import {
   RefTree,
   consistencyShape,
+  equalBytes,
   flipBit,
   flipByteBit,
   hex,
@@ -26,10 +28,11 @@ import {
   refLeafHash,
 } from './merkle-ref.ts';
 
+const timed = (name: string, fn: () => unknown) => test(name, async () => { const t = performance.now(); await fn(); require("fs").appendFileSync("/tmp/tim.txt", name.slice(0, 50) + " " + Math.round(performance.now() - t) + "\n"); });
 const N = 300; // exhaustive sizes
 const MUT_INCL = 100; // every leaf of every size up to this: mutations of inclusion proofs
 const MUT_CONS = 64; // every pair up to this: mutations of consistency proofs
-const ALL_BITS = 16; // up to this size, flip every one of the 256 bits of every hash
+const ALL_BITS = 8; // up to this size, flip every one of the 256 bits of every hash
 const BIG = 5000; // fast-check trees
 
 const leaves = Array.from({ length: BIG }, (_, i) => refLeafHash(leafData(i)));
@@ -40,32 +43,41 @@ for (let i = 0; i < BIG; i++) await tree.append(leafHash(leafData(i)));
 const roots: Uint8Array[] = [];
 for (let s = 0; s <= N; s++) roots.push(await tree.root(s));
 
-/** Bits of a 32-byte hash to flip in a mutation sweep: all 256 for small trees, else 8
- * bits, one in each 4-byte lane, with the lane offset and bit position rotating with
- * `salt` so that across the sweep every byte and every bit position gets flipped. */
-function bitsToFlip(size: number, salt: number): number[] {
+/** Bits of a 32-byte hash to flip in a mutation sweep: all 256 for small trees, else
+ * `lanes` bits, one in each 32/lanes-byte lane, with the byte within the lane and the bit position
+ * rotating with `salt`, so that across the sweep every byte and every bit position of
+ * every proof position gets flipped (a sweep over all 256 bits of every hash of every
+ * proof up to size 100 would take minutes of hashing). */
+function bitsToFlip(size: number, salt: number, lanes = 2): number[] {
   if (size <= ALL_BITS) return Array.from({ length: 256 }, (_, i) => i);
   const out: number[] = [];
-  for (let lane = 0; lane < 8; lane++) {
-    const byte = lane * 4 + ((salt + lane) % 4);
-    out.push(byte * 8 + ((salt * 3 + lane * 5) % 8));
+  for (let lane = 0; lane < lanes; lane++) {
+    const w = 32 / lanes;
+    const byte = lane * w + ((salt + lane * 3) % w);
+    out.push(byte * 8 + ((salt * 5 + lane * 3 + Math.floor(salt / w)) % 8));
   }
   return out;
 }
 
-/** ±1 and every single-bit flip of a safe integer (bits 0..52), deduplicated, ≥ 0. */
-function numberMutations(x: number): number[] {
+/** ±1 and single-bit flips of a safe integer, deduplicated, ≥ 0: every bit 0..52 when
+ * `all`, else the bits up to two above its length plus bits 31, 32 and 52 (all higher
+ * flips behave alike: a far larger number, hence a longer path). */
+function numberMutations(x: number, all = true): number[] {
   const s = new Set<number>([x - 1, x + 1]);
-  for (let b = 0; b < 53; b++) s.add(flipBit(x, b));
+  const top = all ? 52 : Math.min(52, Math.ceil(Math.log2(x + 1)) + 2);
+  for (let b = 0; b <= top; b++) s.add(flipBit(x, b));
+  for (const b of [31, 32, 52]) s.add(flipBit(x, b));
   s.delete(x);
   return [...s].filter((v) => v >= 0 && Number.isSafeInteger(v));
 }
 
-test('leaf hashes agree with the reference', () => {
+const sameHashes = (a: Uint8Array[], b: Uint8Array[]) => a.length === b.length && a.every((h, k) => equalBytes(h, b[k]!));
+
+timed('leaf hashes agree with the reference', () => {
   for (let i = 0; i < 1000; i++) assert.is(hex(leafHash(leafData(i))), hex(leaves[i]!));
 });
 
-test(`roots for sizes 0..${N} equal a plain recursive MTH (and rootHash)`, () => {
+timed(`roots for sizes 0..${N} equal a plain recursive MTH (and rootHash)`, () => {
   assert.is(hex(roots[0]!), hex(plainMTH([])));
   for (let s = 1; s <= N; s++) {
     const want = hex(plainMTH(leaves.slice(0, s)));
@@ -74,14 +86,14 @@ test(`roots for sizes 0..${N} equal a plain recursive MTH (and rootHash)`, () =>
   }
 });
 
-test(`inclusion: every index of every size 1..${N}: proof = RFC PATH and verifies`, async () => {
+timed(`inclusion: every index of every size 1..${N}: proof = RFC PATH and verifies`, async () => {
   let n = 0;
   for (let size = 1; size <= N; size++) {
     const root = roots[size]!;
     for (let i = 0; i < size; i++) {
       const p = await tree.inclusionProof(i, size);
       const want = ref.inclusion(i, size);
-      if (p.length !== want.length || p.some((h, k) => hex(h) !== hex(want[k]!))) assert.unreachable(`proof ${i}/${size} differs from PATH`);
+      if (!sameHashes(p, want)) assert.unreachable(`proof ${i}/${size} differs from PATH`);
       if (!verifyInclusion(leaves[i]!, i, size, p, root)) assert.unreachable(`proof ${i}/${size} does not verify`);
       n++;
     }
@@ -89,13 +101,13 @@ test(`inclusion: every index of every size 1..${N}: proof = RFC PATH and verifie
   assert.is(n, (N * (N + 1)) / 2);
 });
 
-test(`consistency: every pair 1 ≤ size1 ≤ size2 ≤ ${N}: proof = RFC PROOF and verifies`, async () => {
+timed(`consistency: every pair 1 ≤ size1 ≤ size2 ≤ ${N}: proof = RFC PROOF and verifies`, async () => {
   let n = 0;
   for (let s2 = 1; s2 <= N; s2++) {
     for (let s1 = 1; s1 <= s2; s1++) {
       const p = await tree.consistencyProof(s1, s2);
       const want = ref.consistency(s1, s2);
-      if (p.length !== want.length || p.some((h, k) => hex(h) !== hex(want[k]!))) assert.unreachable(`proof ${s1}→${s2} differs from PROOF`);
+      if (!sameHashes(p, want)) assert.unreachable(`proof ${s1}→${s2} differs from PROOF`);
       if (!verifyConsistency(s1, s2, p, roots[s1]!, roots[s2]!)) assert.unreachable(`proof ${s1}→${s2} does not verify`);
       n++;
     }
@@ -103,12 +115,13 @@ test(`consistency: every pair 1 ≤ size1 ≤ size2 ≤ ${N}: proof = RFC PROOF 
   assert.is(n, (N * (N + 1)) / 2);
 });
 
-test(`inclusion mutations: every leaf of every size 1..${MUT_INCL}`, async () => {
+timed(`inclusion mutations: every leaf of every size 1..${MUT_INCL}`, async () => {
   let checks = 0;
   let shapeTwins = 0;
-  const no = (ok: boolean, what: string) => {
+  const covered = new Set<number>(); // proof-hash bits flipped in the sampled (larger) trees
+  const no = (ok: boolean, what: () => string) => {
     checks++;
-    if (ok) assert.unreachable(`verified with ${what}`);
+    if (ok) assert.unreachable(`verified with ${what()}`);
   };
   for (let size = 1; size <= MUT_INCL; size++) {
     const root = roots[size]!;
@@ -120,44 +133,47 @@ test(`inclusion mutations: every leaf of every size 1..${MUT_INCL}`, async () =>
         for (const bit of bitsToFlip(size, i + k)) {
           const p = proof.slice();
           p[k] = flipByteBit(h, bit);
-          no(verifyInclusion(leaf, i, size, p, root), `${at}: proof[${k}] bit ${bit}`);
+          no(verifyInclusion(leaf, i, size, p, root), () => `${at}: proof[${k}] bit ${bit}`);
+          if (size > ALL_BITS) covered.add(bit);
         }
       });
-      for (const bit of bitsToFlip(size, i + 7)) {
-        no(verifyInclusion(leaf, i, size, proof, flipByteBit(root, bit)), `${at}: root bit ${bit}`);
-        no(verifyInclusion(flipByteBit(leaf, bit), i, size, proof, root), `${at}: leaf bit ${bit}`);
+      for (const bit of bitsToFlip(size, i + 7, 4)) {
+        no(verifyInclusion(leaf, i, size, proof, flipByteBit(root, bit)), () => `${at}: root bit ${bit}`);
+        no(verifyInclusion(flipByteBit(leaf, bit), i, size, proof, root), () => `${at}: leaf bit ${bit}`);
       }
       // Index: for a fixed size, distinct leaves have distinct paths, so all must fail.
-      for (const j of numberMutations(i)) no(verifyInclusion(leaf, j, size, proof, root), `${at}: index ${j}`);
+      for (const j of numberMutations(i, i % 16 === 0)) no(verifyInclusion(leaf, j, size, proof, root), () => `${at}: index ${j}`);
       // Size: verifies exactly when the path shape is unchanged (see the header).
       const shape = inclusionShape(i, size);
-      for (const s of numberMutations(size)) {
+      for (const s of numberMutations(size, i % 16 === 0 || i === size - 1)) {
         const same = inclusionShape(i, s) === shape;
         checks++;
         if (verifyInclusion(leaf, i, s, proof, root) !== same) assert.unreachable(`${at}: size ${s} (same shape: ${same})`);
         if (same) shapeTwins++;
       }
       // Extra or missing hashes.
-      no(verifyInclusion(leaf, i, size, [...proof, root], root), `${at}: extra trailing hash`);
-      no(verifyInclusion(leaf, i, size, [root, ...proof], root), `${at}: extra leading hash`);
+      no(verifyInclusion(leaf, i, size, [...proof, root], root), () => `${at}: extra trailing hash`);
+      no(verifyInclusion(leaf, i, size, [root, ...proof], root), () => `${at}: extra leading hash`);
       if (proof.length > 0) {
-        no(verifyInclusion(leaf, i, size, proof.slice(1), root), `${at}: first hash missing`);
-        no(verifyInclusion(leaf, i, size, proof.slice(0, -1), root), `${at}: last hash missing`);
+        no(verifyInclusion(leaf, i, size, proof.slice(1), root), () => `${at}: first hash missing`);
+        no(verifyInclusion(leaf, i, size, proof.slice(0, -1), root), () => `${at}: last hash missing`);
       }
       // Reordered hashes.
-      if (proof.length > 1) no(verifyInclusion(leaf, i, size, [...proof].reverse(), root), `${at}: reversed`);
+      if (proof.length > 1) no(verifyInclusion(leaf, i, size, [...proof].reverse(), root), () => `${at}: reversed`);
     }
   }
   assert.ok(shapeTwins > 0, 'expected some size changes with an unchanged shape (e.g. 0/3 vs 0/4)');
+  assert.is(covered.size, 256, 'the sampled flips cover every bit position');
   assert.ok(checks > 100_000, `only ${checks} checks`);
 });
 
-test(`consistency mutations: every pair 1 ≤ size1 < size2 ≤ ${MUT_CONS}`, async () => {
+timed(`consistency mutations: every pair 1 ≤ size1 < size2 ≤ ${MUT_CONS}`, async () => {
   let checks = 0;
   let shapeTwins = 0;
-  const no = (ok: boolean, what: string) => {
+  const covered = new Set<number>(); // proof-hash bits flipped in the sampled (larger) trees
+  const no = (ok: boolean, what: () => string) => {
     checks++;
-    if (ok) assert.unreachable(`verified with ${what}`);
+    if (ok) assert.unreachable(`verified with ${what()}`);
   };
   for (let s2 = 2; s2 <= MUT_CONS; s2++) {
     for (let s1 = 1; s1 < s2; s1++) {
@@ -169,44 +185,46 @@ test(`consistency mutations: every pair 1 ≤ size1 < size2 ≤ ${MUT_CONS}`, as
         for (const bit of bitsToFlip(s2, s1 + k)) {
           const p = proof.slice();
           p[k] = flipByteBit(h, bit);
-          no(verifyConsistency(s1, s2, p, r1, r2), `${at}: proof[${k}] bit ${bit}`);
+          no(verifyConsistency(s1, s2, p, r1, r2), () => `${at}: proof[${k}] bit ${bit}`);
+          if (s2 > ALL_BITS) covered.add(bit);
         }
       });
-      for (const bit of bitsToFlip(s2, s1 + 3)) {
-        no(verifyConsistency(s1, s2, proof, flipByteBit(r1, bit), r2), `${at}: root1 bit ${bit}`);
-        no(verifyConsistency(s1, s2, proof, r1, flipByteBit(r2, bit)), `${at}: root2 bit ${bit}`);
+      for (const bit of bitsToFlip(s2, s1 + 3, 4)) {
+        no(verifyConsistency(s1, s2, proof, flipByteBit(r1, bit), r2), () => `${at}: root1 bit ${bit}`);
+        no(verifyConsistency(s1, s2, proof, r1, flipByteBit(r2, bit)), () => `${at}: root2 bit ${bit}`);
       }
-      no(verifyConsistency(s1, s2, proof, r2, r1), `${at}: swapped roots`);
+      no(verifyConsistency(s1, s2, proof, r2, r1), () => `${at}: swapped roots`);
       // Sizes: verifies exactly when the SUBPROOF shape is unchanged (see the header).
       const shape = consistencyShape(s1, s2);
-      for (const m of numberMutations(s1)) {
+      for (const m of numberMutations(s1, s1 % 8 === 1)) {
         const same = consistencyShape(m, s2) === shape;
         checks++;
         if (verifyConsistency(m, s2, proof, r1, r2) !== same) assert.unreachable(`${at}: size1 ${m} (same shape: ${same})`);
         if (same) shapeTwins++;
       }
-      for (const n of numberMutations(s2)) {
+      for (const n of numberMutations(s2, s1 % 8 === 1)) {
         const same = consistencyShape(s1, n) === shape;
         checks++;
         if (verifyConsistency(s1, n, proof, r1, r2) !== same) assert.unreachable(`${at}: size2 ${n} (same shape: ${same})`);
         if (same) shapeTwins++;
       }
       // Extra, missing and reordered hashes.
-      no(verifyConsistency(s1, s2, [], r1, r2), `${at}: empty proof`);
-      no(verifyConsistency(s1, s2, [...proof, r1], r1, r2), `${at}: trailing root1`);
-      no(verifyConsistency(s1, s2, [...proof, r2], r1, r2), `${at}: trailing root2`);
-      no(verifyConsistency(s1, s2, [r1, ...proof], r1, r2), `${at}: leading root1`);
-      no(verifyConsistency(s1, s2, [proof[0]!, ...proof], r1, r2), `${at}: proof[0] twice`);
-      no(verifyConsistency(s1, s2, proof.slice(1), r1, r2), `${at}: first hash missing`);
-      no(verifyConsistency(s1, s2, proof.slice(0, -1), r1, r2), `${at}: last hash missing`);
-      if (proof.length > 1) no(verifyConsistency(s1, s2, [...proof].reverse(), r1, r2), `${at}: reversed`);
+      no(verifyConsistency(s1, s2, [], r1, r2), () => `${at}: empty proof`);
+      no(verifyConsistency(s1, s2, [...proof, r1], r1, r2), () => `${at}: trailing root1`);
+      no(verifyConsistency(s1, s2, [...proof, r2], r1, r2), () => `${at}: trailing root2`);
+      no(verifyConsistency(s1, s2, [r1, ...proof], r1, r2), () => `${at}: leading root1`);
+      no(verifyConsistency(s1, s2, [proof[0]!, ...proof], r1, r2), () => `${at}: proof[0] twice`);
+      no(verifyConsistency(s1, s2, proof.slice(1), r1, r2), () => `${at}: first hash missing`);
+      no(verifyConsistency(s1, s2, proof.slice(0, -1), r1, r2), () => `${at}: last hash missing`);
+      if (proof.length > 1) no(verifyConsistency(s1, s2, [...proof].reverse(), r1, r2), () => `${at}: reversed`);
     }
   }
   assert.ok(shapeTwins > 0, 'expected some size changes with an unchanged shape (e.g. 2→3 vs 2→4)');
+  assert.is(covered.size, 256, 'the sampled flips cover every bit position');
   assert.ok(checks > 50_000, `only ${checks} checks`);
 });
 
-test('malformed inputs: false, never a throw', () => {
+timed('malformed inputs: false, never a throw', () => {
   const leaf = leaves[5]!;
   const size = 13;
   const root = roots[size]!;
@@ -247,7 +265,7 @@ test('malformed inputs: false, never a throw', () => {
   assert.not.ok(verifyConsistency(5, 13, Array.from({ length: 65 }, () => root), roots[5]!, root));
 });
 
-test('fast-check: arbitrary junk arguments never throw and never verify', () => {
+timed('fast-check: arbitrary junk arguments never throw and never verify', () => {
   const junk = fc.oneof(
     fc.anything(),
     fc.uint8Array({ minLength: 0, maxLength: 40 }),
@@ -268,7 +286,7 @@ test('fast-check: arbitrary junk arguments never throw and never verify', () => 
 const sizeAndIndex = fc.integer({ min: 1, max: BIG }).chain((size) => fc.tuple(fc.constant(size), fc.integer({ min: 0, max: size - 1 })));
 const sizePair = fc.integer({ min: 1, max: BIG }).chain((s2) => fc.tuple(fc.integer({ min: 1, max: s2 }), fc.constant(s2)));
 
-test(`fast-check: random index/size ≤ ${BIG}: proof = PATH, verifies, any bit flip or index change fails`, async () => {
+timed(`fast-check: random index/size ≤ ${BIG}: proof = PATH, verifies, any bit flip or index change fails`, async () => {
   await fc.assert(
     fc.asyncProperty(sizeAndIndex, fc.nat(), fc.nat(255), async ([size, i], k, bit) => {
       const root = await tree.root(size);
@@ -292,7 +310,7 @@ test(`fast-check: random index/size ≤ ${BIG}: proof = PATH, verifies, any bit 
   );
 });
 
-test(`fast-check: random size pairs ≤ ${BIG}: proof = PROOF, verifies, any bit flip fails`, async () => {
+timed(`fast-check: random size pairs ≤ ${BIG}: proof = PROOF, verifies, any bit flip fails`, async () => {
   await fc.assert(
     fc.asyncProperty(sizePair, fc.nat(), fc.nat(255), async ([s1, s2], k, bit) => {
       const r1 = await tree.root(s1);
@@ -316,7 +334,7 @@ test(`fast-check: random size pairs ≤ ${BIG}: proof = PROOF, verifies, any bit
   );
 });
 
-test('fast-check: a tree grown in random batches answers like one grown leaf by leaf', async () => {
+timed('fast-check: a tree grown in random batches answers like one grown leaf by leaf', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 6 }), async (batches) => {
       const t = new MemoryTree();

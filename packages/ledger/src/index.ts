@@ -10,3 +10,4 @@ export * from './donor.ts';
 export { LedgerState } from './state.ts';
 export type * from './state.ts';
 export * from './trace.ts';
+export * from './replay.ts';

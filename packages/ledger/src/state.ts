@@ -9,7 +9,7 @@
 
 import { sha256 } from '@noble/hashes/sha2.js';
 import { reject, type Rejection } from './errors.ts';
-import type { Effect, Envelope, EventType, Role } from './types.ts';
+import type { Effect, Envelope, Role } from './types.ts';
 
 /** 2^63 − 1: the largest amount and the largest balance (DESIGN.md "Bodies"). */
 export const MAX_VALUE = (1n << 63n) - 1n;
@@ -245,8 +245,6 @@ interface Take {
   take: bigint;
 }
 
-const REVERSIBLE = new Set<EventType>(['donation', 'transfer', 'disbursement']);
-
 // ---------------------------------------------------------------------------------------
 
 export class LedgerState {
@@ -269,6 +267,7 @@ export class LedgerState {
   readonly #dirtyFunds = new Set<string>();
   readonly #dirtyLots = new Map<string, { fund: string; pos: number }>();
   readonly #dirtyEvents = new Set<string>();
+  readonly #dirtyReversed = new Set<string>();
 
   constructor(opts: LedgerStateOptions = {}) {
     this.#isWeakKey = opts.isWeakKey ?? ((pub) => pub.length !== 32);
@@ -654,7 +653,7 @@ export class LedgerState {
     if (t.reversedBy !== undefined) return reject('not_reversible', `${t.id} was already reversed by ${t.reversedBy}`);
     const mark = () => {
       t.reversedBy = ev.id;
-      this.#dirtyEvents.add(t.id);
+      this.#dirtyReversed.add(t.id);
     };
     const facts = (): EventFacts => ({ id: ev.id, seq, org: ev.org, hash, type: 'reversal', target: t.id, targetType: t.type });
 
@@ -813,7 +812,8 @@ export class LedgerState {
   //   f/<fund>        the fund header: balance, head, tail, count
   //   l/<fund>/<pos>  one lot {donation, via, value}; positions never move, so an event
   //                   rewrites only the lots it touches
-  //   e/<event>       the event index facts
+  //   e/<event>       the event index facts, written once
+  //   r/<event>       "<reversal id>": the event was reversed
   // Ids match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$, so '/' never occurs inside one.
 
   /** The records changed since the last call (value null = delete), in a deterministic order. */
@@ -854,12 +854,22 @@ export class LedgerState {
       const l = this.#funds.get(fund)!.lots.get(pos);
       out.push([key, l ? JSON.stringify({ donation: l.donation, via: l.via, value: l.value.toString() }) : null]);
     }
-    for (const id of this.#dirtyEvents) out.push([`e/${id}`, JSON.stringify(this.#events.get(id)!)]);
+    for (const id of this.#dirtyEvents) {
+      // reversedBy lives in its own record so reversing a disbursement of 20k lots does
+      // not rewrite the record holding those 20k lots.
+      const { reversedBy: _r, ...facts } = this.#events.get(id)! as EventFacts & { reversedBy?: string };
+      out.push([`e/${id}`, JSON.stringify(facts)]);
+    }
+    for (const id of this.#dirtyReversed) {
+      const f = this.#events.get(id)! as { reversedBy?: string };
+      out.push([`r/${id}`, JSON.stringify(f.reversedBy)]);
+    }
     this.#dirtyMeta = false;
     this.#dirtyOrgs.clear();
     this.#dirtyFunds.clear();
     this.#dirtyLots.clear();
     this.#dirtyEvents.clear();
+    this.#dirtyReversed.clear();
     return out;
   }
 
@@ -868,6 +878,7 @@ export class LedgerState {
   static restore(records: Iterable<[string, string]>, opts: LedgerStateOptions = {}): LedgerState {
     const s = new LedgerState(opts);
     const lots: Lot[] = [];
+    const reversed: Array<[string, string]> = [];
     let meta = false;
     for (const [key, value] of records) {
       const v = JSON.parse(value);
@@ -908,9 +919,18 @@ export class LedgerState {
         lots.push({ fund: key.slice(2, slash), pos, donation: v.donation, via: v.via, value: BigInt(v.value) });
       } else if (key.startsWith('e/')) {
         s.#events.set(key.slice(2), v as EventFacts);
+      } else if (key.startsWith('r/')) {
+        reversed.push([key.slice(2), v]);
       } else {
         throw new Error(`ledger restore: unknown record ${key}`);
       }
+    }
+    for (const [id, by] of reversed) {
+      const e = s.#events.get(id);
+      if (!e || (e.type !== 'donation' && e.type !== 'transfer' && e.type !== 'disbursement') || typeof by !== 'string') {
+        throw new Error(`ledger restore: bad reversal record for ${id}`);
+      }
+      e.reversedBy = by;
     }
     if (!meta && (s.#orgs.size || s.#funds.size || s.#events.size || lots.length)) {
       throw new Error('ledger restore: records without meta');
