@@ -1,0 +1,174 @@
+// The result types of @cotc/verify. Codes are stable strings: the CLI and the donor page
+// switch on them, messages are for people.
+import type { Amount, DocHash, TraceNodeType } from '@cotc/ledger';
+
+/** Why a bundle, checkpoint or consistency proof was found wanting. */
+export type VerifyCode =
+  /** The bundle is not of the wire format (not an object, wrong version, fields of the wrong type, too large). */
+  | 'malformed_bundle'
+  /** The checkpoint note is not signed by the log key (bad signature, or signed by another key only). */
+  | 'bad_checkpoint_signature'
+  /** The checkpoint note or its text is malformed, or its origin is not the log key's name. */
+  | 'bad_checkpoint'
+  /** A witness key the caller listed did not cosign the checkpoint. */
+  | 'missing_witness'
+  /** An entry's data is not canonical base64, UTF-8, I-JSON or RFC 8785 canonical JSON. */
+  | 'bad_entry_encoding'
+  /** An entry's content is not a valid entry: wrong shape, seq ≠ index, a repeated event id, an event timed after its entry. */
+  | 'bad_entry'
+  /** Two adjacent entries of the bundle do not chain: prev ≠ the leaf hash of the entry before. */
+  | 'bad_chain'
+  /** An inclusion proof does not verify against the checkpoint (or is for another index or tree size). */
+  | 'bad_inclusion_proof'
+  /** Entries are not in increasing index order. */
+  | 'entry_out_of_order'
+  /** The same index appears twice among the entries. */
+  | 'duplicate_entry'
+  /** An entry the bundle must hold is not there (entry 0, an event the trace names, the source of a flow). */
+  | 'missing_entry'
+  /** An event's signature does not verify with the key its key id names. */
+  | 'bad_event_signature'
+  /** An event is signed by a key (or an org) that no earlier proven org.register/org.keys vouches for. */
+  | 'unknown_key'
+  /** An event is signed by a key revoked before it. */
+  | 'revoked_key'
+  /** A key change or registration by someone not allowed to make it (DESIGN.md "Bodies"). */
+  | 'forbidden'
+  /** An amount above 2^63−1. */
+  | 'bad_amount'
+  /** An entry's effects cannot be right: they do not sum to the event's amount, or name the wrong hop. */
+  | 'bad_effects'
+  /** The bundle's trace differs from the one the proven entries imply. */
+  | 'trace_mismatch'
+  /** The trace breaks a conservation rule. */
+  | 'conservation'
+  /** The receipt secret does not open the donation's donor commitment. */
+  | 'receipt_mismatch'
+  /** The checkpoint is not consistent with the trusted one (a fork, or a rewritten log). */
+  | 'inconsistent_checkpoint'
+  /** The checkpoint is older (smaller) than the trusted one. */
+  | 'rollback'
+  /** A consistency proof was needed but could not be had (no callback, or it failed). */
+  | 'consistency_unavailable'
+  /** The donation is not among the bundle's proven entries. */
+  | 'not_in_log'
+  /** The bundle is about another donation than the one asked for. */
+  | 'wrong_donation';
+
+export interface Problem {
+  code: VerifyCode;
+  message: string;
+  /** The entry index (seq) the problem is about, when it is about one. */
+  index?: number;
+  /** The event id the problem is about, when it is about one. */
+  event?: string;
+}
+
+/** Bad arguments from the caller (never bad bundles: those are Problems). */
+export type VerifyErrorCode = 'bad_log_key' | 'bad_witness_key' | 'bad_argument';
+
+export class VerifyError extends Error {
+  readonly code: VerifyErrorCode;
+  constructor(code: VerifyErrorCode, message: string) {
+    super(message);
+    this.name = 'VerifyError';
+    this.code = code;
+  }
+}
+
+/** A checkpoint the caller saw and verified before (e.g. from its TrustState). */
+export interface TrustedCheckpoint {
+  size: number;
+  /** Lowercase hex root hash. */
+  root: string;
+  /** The signed note it came from (kept for the record; not re-verified). */
+  text?: string;
+}
+
+export interface CheckpointInfo {
+  origin: string;
+  size: number;
+  /** Lowercase hex root hash. */
+  root: string;
+}
+
+export interface NodeResult {
+  event: string;
+  type: TraceNodeType;
+  index: number;
+  /** No problem about this node or its entry, and the checkpoint verified. */
+  ok: boolean;
+  problems: string[];
+  /** Who signed the event (verified), and with which verifier key. */
+  signer?: { org: string; key: string };
+  /** How much of this donation the node got (for the donation, its amount), a decimal string. */
+  amount?: string;
+  /** The event's own amount (a transfer or disbursement may carry several donations' money). */
+  eventAmount?: Amount;
+  /** Where this node's money is (nodes that hold money), as the proven entries say. */
+  fund?: string;
+  unspent?: string;
+  /** A transfer's source fund, a disbursement's fund. */
+  from?: string;
+  payee?: string;
+  purpose?: string;
+  memo?: string;
+  receipts?: DocHash[];
+  /** A confirmation's statement and evidence, and the disbursement it confirms. */
+  statement?: string;
+  evidence?: DocHash[];
+  confirms?: string;
+  /** A reversal's target and reason. */
+  reverses?: string;
+  reason?: string;
+  /** The poster's time and the sequencer's time. */
+  time?: string;
+  loggedAt?: string;
+}
+
+export interface FlowResult {
+  from: string;
+  to: string;
+  value: string;
+  ok: boolean;
+  problems: string[];
+}
+
+export interface DonationInfo {
+  id: string;
+  org: string;
+  fund: string;
+  amount: Amount;
+  channel: string;
+  time: string;
+  index: number;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  /** The checkpoint, once its signature verified; null when it did not. */
+  checkpoint: CheckpointInfo | null;
+  problems: Problem[];
+  /** The trace's nodes in index order: the bundle's, plus any the proven entries imply that it left out. */
+  nodes: NodeResult[];
+  /** The flows the proven entries imply, plus any the bundle claims that they do not (ok false). */
+  flows: FlowResult[];
+  donation?: DonationInfo;
+  /** Set when the donation itself is proven. */
+  receipt?: 'matched' | 'mismatch' | 'not_given';
+}
+
+export interface VerifyOptions {
+  /** The log's signed-note verifier key (name+hexid+base64): the one thing trusted. */
+  logKey: string;
+  /** The donation asked for; when given, a bundle about another one is refused. */
+  donation?: string;
+  /** The donor's receipt secret; checked against the donation's donor commitment. */
+  receiptSecret?: string;
+  /** Witness verifier keys; each must have cosigned the checkpoint (Ed25519 note signatures). */
+  witnessKeys?: string[];
+  /** The last checkpoint this client trusted for this log. */
+  trusted?: TrustedCheckpoint | null;
+  /** Fetches a consistency proof (lowercase hex hashes, RFC 9162 order) from size `from` to `to`. */
+  consistency?: (from: number, to: number) => Promise<string[]>;
+}
