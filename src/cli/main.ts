@@ -1,8 +1,7 @@
 // `pnpm cotc <command>`: the CLI of DESIGN.md "The CLI". Exit codes: 0 success, 1 a check
 // failed, 2 usage or network error.
 import { Command, CommanderError } from 'commander';
-import { startServer } from '../server.ts';
-import { auditCommand } from './audit.ts';
+import { CliError, commaList, DEFAULT_SERVER, repeatable, stdio } from './common.ts';
 import { defaultStatePath } from './statefile.ts';
 
 const program = new Command();
@@ -17,6 +16,8 @@ program
   .action(async (o: { data: string; port: string; host: string }) => {
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`--port: ${o.port} is not a port number`);
+    // Imported here, not at the top: express and LevelDB cost a second of startup to every other command.
+    const { startServer } = await import('../server.ts');
     const s = await startServer(o.data, { port, host: o.host });
     console.log(`cotc: serving ${s.log.origin} (size ${s.log.size}) at ${s.url}`);
     console.log(`cotc: log key ${s.log.verifierKey}`);
@@ -37,7 +38,159 @@ program
   .option('--log-key <key>', 'the log verifier key to trust (default: remembered, or trust on first use)')
   .option('--no-signatures', 'skip signature checks (measurement only)')
   .action(async (o: { server?: string; data?: string; state: string; logKey?: string; signatures: boolean }) => {
+    const { auditCommand } = await import('./audit.ts');
     process.exitCode = await auditCommand(o);
+  });
+
+// ---- demo: `demo --data DIR` (DESIGN.md "The CLI") goes here, added by the lead. ----
+
+// ---- keys and organisations ----
+
+program
+  .command('keygen')
+  .description('generate an Ed25519 signed-note key pair: the signer key goes to a new file (mode 600), the verifier key is printed')
+  .requiredOption('--name <name>', 'the key name: an org id for an org key')
+  .option('--out <file>', 'where to write the signer key (default ./NAME.key); never overwritten')
+  .action(async (o: { name: string; out?: string }) => {
+    const { keygenCommand } = await import('./keygen.ts');
+    process.exitCode = keygenCommand(o, stdio);
+  });
+
+const org = program.command('org').description('register organisations (operator) and change their keys');
+
+org
+  .command('register')
+  .description('register an organisation: an org.register event signed with DIR/operator.key')
+  .requiredOption('--data <dir>', 'the data directory holding operator.key')
+  .requiredOption('--id <id>', 'the new org id')
+  .requiredOption('--name <name>', 'the org name')
+  .requiredOption('--role <roles>', 'role(s), comma-separated or repeated: operator, platform, charity, payee, auditor', commaList)
+  .requiredOption('--key <keys>', 'verifier key(s) of the org (named by its id), comma-separated or repeated', commaList)
+  .option('--server <url>', 'the ledger server', DEFAULT_SERVER)
+  .option('--event-id <id>', 'the event id (default: a fresh random one)')
+  .action(async (o: { data: string; id: string; name: string; role: string[]; key: string[]; server: string; eventId?: string }) => {
+    const { orgRegisterCommand } = await import('./org.ts');
+    process.exitCode = await orgRegisterCommand(o, stdio);
+  });
+
+org
+  .command('keys')
+  .description('add or revoke keys of an org: an org.keys event signed by that org\'s key (or the operator\'s)')
+  .requiredOption('--key-file <file>', 'signer key file of the org (or of the operator), mode 600')
+  .requiredOption('--org <id>', 'the org whose keys change')
+  .option('--add <keys>', 'verifier key(s) to add, comma-separated or repeated', commaList)
+  .option('--revoke <keys>', 'verifier key(s) to revoke, comma-separated or repeated', commaList)
+  .requiredOption('--server <url>', 'the ledger server')
+  .option('--event-id <id>', 'the event id (default: a fresh random one)')
+  .action(async (o: { keyFile: string; org: string; add?: string[]; revoke?: string[]; server: string; eventId?: string }) => {
+    const { orgKeysCommand } = await import('./org.ts');
+    process.exitCode = await orgKeysCommand(o, stdio);
+  });
+
+// ---- posting events ----
+
+program
+  .command('post')
+  .description('sign and post an unsigned event, or an array of them (one POST), from FILE ("-": stdin); v, time and org default to 1, now and the key\'s name')
+  .argument('<file>', 'JSON file of an unsigned event or an array of them, or - for stdin')
+  .requiredOption('--key <file>', 'signer key file (mode 600)')
+  .requiredOption('--server <url>', 'the ledger server')
+  .action(async (file: string, o: { key: string; server: string }) => {
+    const { postCommand } = await import('./post.ts');
+    process.exitCode = await postCommand(file, o, stdio);
+  });
+
+const AMOUNT_HELP = 'amount: minor units as an integer (1234) or a decimal with exactly the currency\'s fraction digits (12.34 for CNY)';
+
+function poster(name: string, description: string): Command {
+  return program
+    .command(name)
+    .description(description)
+    .requiredOption('--key <file>', 'signer key file of the posting org (mode 600)')
+    .requiredOption('--server <url>', 'the ledger server');
+}
+
+poster('fund', 'open a fund (fund.open) owned by the key\'s org')
+  .requiredOption('--id <fund>', 'the fund id')
+  .requiredOption('--name <name>', 'the fund name')
+  .requiredOption('--currency <code>', 'its currency, ISO 4217 (CNY)')
+  .option('--restricted', 'restricted to its purpose')
+  .requiredOption('--purpose <text>', 'what the fund is for')
+  .option('--event-id <id>', 'the event id (default: a fresh random one)')
+  .action(async (o) => {
+    const { fundCommand } = await import('./charity.ts');
+    process.exitCode = await fundCommand(o, stdio);
+  });
+
+poster('donate', 'record a donation into a fund; prints the donor\'s receipt (donation id and secret)')
+  .requiredOption('--fund <fund>', 'the fund credited')
+  .requiredOption('--amount <amount>', AMOUNT_HELP)
+  .requiredOption('--currency <code>', 'the currency (the fund\'s)')
+  .option('--id <id>', 'the donation id (default: a fresh readable one)')
+  .option('--channel <channel>', 'how it came in', 'direct')
+  .option('--receipt <secret>', 'the donor\'s receipt secret (default: a fresh one, printed)')
+  .action(async (o) => {
+    const { donateCommand } = await import('./charity.ts');
+    process.exitCode = await donateCommand(o, stdio);
+  });
+
+poster('disburse', 'pay a payee from a fund, with receipt documents (only their SHA-256 and names are posted)')
+  .requiredOption('--fund <fund>', 'the fund paid from')
+  .requiredOption('--amount <amount>', AMOUNT_HELP)
+  .requiredOption('--currency <code>', 'the currency (the fund\'s)')
+  .requiredOption('--payee <payee>', 'a registered org id, or the name of an unregistered payee')
+  .requiredOption('--purpose <text>', 'what the money is for')
+  .option('--receipt-file <file>', 'a receipt document (repeatable); hashed locally, never sent', repeatable)
+  .option('--id <id>', 'the event id (default: a fresh random one)')
+  .action(async (o) => {
+    const { disburseCommand } = await import('./charity.ts');
+    process.exitCode = await disburseCommand(o, stdio);
+  });
+
+poster('confirm', 'confirm a disbursement arrived (by the payee or an auditor org)')
+  .requiredOption('--disbursement <id>', 'the disbursement event id')
+  .requiredOption('--statement <text>', 'what was delivered')
+  .option('--evidence-file <file>', 'an evidence document (repeatable); hashed locally, never sent', repeatable)
+  .option('--id <id>', 'the event id (default: a fresh random one)')
+  .action(async (o) => {
+    const { confirmCommand } = await import('./charity.ts');
+    process.exitCode = await confirmCommand(o, stdio);
+  });
+
+poster('transfer', 'move money from one of the key\'s org\'s funds to another fund (possibly another org\'s: a grant)')
+  .requiredOption('--from <fund>', 'the source fund')
+  .requiredOption('--to <fund>', 'the destination fund')
+  .requiredOption('--amount <amount>', AMOUNT_HELP)
+  .requiredOption('--currency <code>', 'the currency (both funds\')')
+  .requiredOption('--memo <text>', 'why')
+  .option('--id <id>', 'the event id (default: a fresh random one)')
+  .action(async (o) => {
+    const { transferCommand } = await import('./charity.ts');
+    process.exitCode = await transferCommand(o, stdio);
+  });
+
+poster('reverse', 'reverse an event that can still be undone (a refund, a returned payment)')
+  .requiredOption('--event <id>', 'the event to reverse')
+  .requiredOption('--reason <text>', 'why')
+  .option('--id <id>', 'the event id (default: a fresh random one)')
+  .action(async (o) => {
+    const { reverseCommand } = await import('./charity.ts');
+    process.exitCode = await reverseCommand(o, stdio);
+  });
+
+// ---- verifying a donation ----
+
+program
+  .command('verify')
+  .description('fetch a donation\'s trace and verify it offline; exit 0 verified, 1 failed (or not in the log), 2 usage or network error')
+  .argument('<donation-id>', 'the donation id')
+  .requiredOption('--server <url>', 'the ledger server')
+  .option('--log-key <key>', 'the log verifier key to trust (default: remembered for this server, or trusted on first use)')
+  .option('--receipt <secret>', 'the donor\'s receipt secret: checks the donation is theirs')
+  .option('--state <file>', 'where to remember the log key and the last checkpoint seen', defaultStatePath())
+  .action(async (id: string, o: { server: string; logKey?: string; receipt?: string; state: string }) => {
+    const { verifyCommand } = await import('./verify.ts');
+    process.exitCode = await verifyCommand(id, o, stdio);
   });
 
 function usage(msg: string): never {
@@ -49,6 +202,10 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
+  if (e instanceof CliError) {
+    console.error(`cotc: ${e.message}`);
+    process.exit(e.exitCode);
+  }
   console.error(`cotc: ${(e as Error).message}`);
   process.exit(2);
 }

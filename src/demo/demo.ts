@@ -16,11 +16,12 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateKey } from '@cotc/tlog';
-import { donorCommitment, signEvent, type BodyByType, type Envelope, type EventType } from '@cotc/ledger';
+import { buildTrace, donorCommitment, type BodyByType, type Entry, type Envelope, type EventType, type Trace, type UnsignedEvent } from '@cotc/ledger';
 import { openDataDir, writeKeyFile } from '../log/datadir.ts';
 import { traceBundle } from '../log/bundle.ts';
-import type { LogService } from '../log/service.ts';
+import { LogService } from '../log/service.ts';
 import { openLog } from '../server.ts';
+import { eventSigner } from './sign.ts';
 import { ALLOCATIONS, AUDITOR, CAST, CHANNELS, FUNDS, GRANTS, PAYMENTS, ROTATING, type Half } from './story.ts';
 
 export const DEFAULT_DONATIONS = 3000;
@@ -124,7 +125,7 @@ function refuseExisting(dir: string): void {
 // ---- posting --------------------------------------------------------------------------
 
 class Poster {
-  readonly keys = new Map<string, string>(); // org → signer key (never printed)
+  readonly keys = new Map<string, (u: UnsignedEvent) => Envelope>(); // org → its signer (keys are never printed)
   readonly balance = new Map<string, number>(); // fund → fen, as the demo expects the ledger to hold
   #queue: Envelope[] = [];
   constructor(
@@ -133,10 +134,9 @@ class Poster {
   ) {}
 
   post<T extends EventType>(org: string, type: T, id: string, body: BodyByType[T]): void {
-    const key = this.keys.get(org);
-    if (!key) throw new Error(`demo: no key for ${org}`);
-    const unsigned = { v: 1, type, id, org, time: new Date().toISOString(), body } as never;
-    this.#queue.push(signEvent(unsigned, key) as Envelope);
+    const signer = this.keys.get(org);
+    if (!signer) throw new Error(`demo: no key for ${org}`);
+    this.#queue.push(signer({ v: 1, type, id, org, time: new Date().toISOString(), body } as UnsignedEvent));
   }
 
   /** Submits everything queued, CHUNK submissions in flight at a time (group commit
@@ -158,7 +158,7 @@ class Poster {
   newKey(org: string, file = path.join(this.keysDir, `${org}.key`)): string {
     const k = generateKey(org);
     writeKeyFile(file, k.signerKey);
-    this.keys.set(org, k.signerKey);
+    this.keys.set(org, eventSigner(k.signerKey));
     return k.verifierKey;
   }
 
@@ -213,12 +213,18 @@ export async function createDemo(dir: string, opts: DemoOptions = {}): Promise<D
     if (log.size !== 1) throw new DemoError(`${dir}: expected a new log of size 1, found size ${log.size}`);
     const rnd = prng(seed);
     const p = new Poster(log, keysDir);
-    p.keys.set(dd.operator, dd.operatorKey);
+    p.keys.set(dd.operator, eventSigner(dd.operatorKey));
     const fundOwner = new Map(FUNDS.map((f) => [f.id, f.owner]));
     const fundName = new Map(FUNDS.map((f) => [f.id, f.name]));
     const orgName = new Map(CAST.map((o) => [o.id, o.name]));
-    let docNo = 0;
-    const doc = (name: string, text: string) => ({ sha256: sha256(text).digest('hex'), name: name.replace('NN', pad(++docNo, 2)) });
+    // Document hashes: SHA-256 of a deterministic stand-in for each invoice or report,
+    // numbered per kind (invoice-2020-01.pdf, invoice-2020-02.pdf, …).
+    const docNo = new Map<string, number>();
+    const doc = (name: string, text: string) => {
+      const k = (docNo.get(name) ?? 0) + 1;
+      docNo.set(name, k);
+      return { sha256: sha256(text).digest('hex'), name: name.replace('NN', pad(k, 2)) };
+    };
 
     // 1. The operator registers every organisation with its own key.
     for (const o of CAST) {
@@ -352,19 +358,32 @@ export async function createDemo(dir: string, opts: DemoOptions = {}): Promise<D
     await spend(2);
 
     // 8. Read the traces back: enough donations must show their money granted, spent and
-    // confirmed; the examples are chosen among them.
+    // confirmed; the examples are chosen among them. Every trace is rebuilt from the
+    // committed entries (one pass over the log); the examples and the first MIN_TRACED
+    // are read again as the server answers them (traceBundle), and must agree.
+    const hopsOf = await allTraces(log);
+    const qualifies = (t: Trace | undefined) => {
+      const types = new Set(t?.nodes.map((x) => x.type));
+      return types.has('transfer') && types.has('disbursement') && types.has('confirmation');
+    };
     const traced: Array<Donation & { hops: number }> = [];
     for (const d of donations) {
       if (d === refunded) continue;
-      const b = await traceBundle(log, d.id);
-      if (!b) throw new DemoError(`demo: donation ${d.id} has no trace`);
-      const types = new Set(b.trace.nodes.map((x) => x.type));
-      if (types.has('transfer') && types.has('disbursement') && types.has('confirmation')) traced.push({ ...d, hops: b.trace.nodes.length - 1 });
+      const t = hopsOf.get(d.id);
+      if (!t) throw new DemoError(`demo: donation ${d.id} has no trace`);
+      if (qualifies(t)) traced.push({ ...d, hops: t.nodes.length - 1 });
     }
     if (traced.length < MIN_TRACED) {
       throw new DemoError(`demo: only ${traced.length} donations reach a confirmed disbursement through a transfer (need ${MIN_TRACED})`);
     }
-    const examples = chooseExamples(traced).map((d) => ({
+    const chosen = chooseExamples(traced);
+    for (const d of new Set([...chosen, ...traced.slice(0, MIN_TRACED)])) {
+      const b = await traceBundle(log, d.id);
+      if (!b || !qualifies(b.trace) || b.trace.nodes.length - 1 !== d.hops) {
+        throw new DemoError(`demo: the trace bundle of ${d.id} does not show its transfer, disbursement and confirmation`);
+      }
+    }
+    const examples = chosen.map((d) => ({
       id: d.id,
       receiptSecret: demoReceiptSecret(seed, d.id),
       hops: d.hops,
@@ -391,7 +410,7 @@ export async function createDemo(dir: string, opts: DemoOptions = {}): Promise<D
     const unspent = [...p.balance.values()].reduce((s, v) => s + v, 0);
     say(`Charities on the Chain: demo ledger in ${dir} (seed ${seed})`);
     say('');
-    say(`In 2020, shoppers and merchants on an e-commerce platform gave ${live.length.toLocaleString('en-US')} small donations, ${formatCny(sum(live))} in all:`);
+    say(`In 2020, shoppers and merchants on an e-commerce platform gave ${donations.length.toLocaleString('en-US')} small donations; after one refund, ${formatCny(sum(live))} in all:`);
     say(`  ${gfg.length.toLocaleString('en-US')} through Goods for Good (a share of each sale), ${formatCny(sum(gfg))};`);
     say(`  ${sfc.length.toLocaleString('en-US')} through Steps for Charity (about ${(sum(sfc) * 50 / 1e6).toFixed(1)} million steps walked), ${formatCny(sum(sfc))}.`);
     say(`  One order was returned, and its Goods for Good share refunded (${refunded.id}).`);
@@ -445,5 +464,28 @@ function chooseExamples<T extends Donation & { hops: number }>(traced: T[]): T[]
       if (d && out.length < EXAMPLES) out.push(d);
     }
   }
+  return out;
+}
+
+/** The trace of every donation in the log, rebuilt from the committed entries in one pass:
+ * each donation with the entries whose effects name it and the confirmations of those
+ * disbursements (what the server's trace index holds), through buildTrace. */
+async function allTraces(log: LogService): Promise<Map<string, Trace>> {
+  const per = new Map<string, Entry[]>();
+  const disbursed = new Map<string, string[]>(); // disbursement id → donations it took
+  const size = log.size;
+  for (let start = 0; start < size; start += 1000) {
+    for (const data of await log.entries(start, 1000)) {
+      const e = LogService.parseEntry(data);
+      const ev = e.event;
+      if (ev.type === 'donation') per.set(ev.id, [e]);
+      const named = [...new Set(e.effects.map((x) => x.donation))];
+      if (ev.type === 'disbursement') disbursed.set(ev.id, named);
+      if (ev.type === 'confirmation') named.push(...(disbursed.get(ev.body.disbursement) ?? []));
+      for (const d of named) per.get(d)?.push(e);
+    }
+  }
+  const out = new Map<string, Trace>();
+  for (const [id, entries] of per) out.set(id, buildTrace(id, entries));
   return out;
 }

@@ -93,7 +93,11 @@ export interface Payment {
 }
 
 const H = (half: Half) => (half === 1 ? 'January–June 2020' : 'July–December 2020');
-const atLeast1 = (n: number) => Math.max(1, Math.floor(n));
+/** "3 music classrooms", "1 music classroom": at least one of `unit` per `cost` fen. */
+const count = (value: number, cost: number, one: string, many: string) => {
+  const k = Math.max(1, Math.floor(value / cost));
+  return `${k.toLocaleString('en-US')} ${k === 1 ? one : many}`;
+};
 
 export const PAYMENTS: Payment[] = [
   {
@@ -120,48 +124,48 @@ export const PAYMENTS: Payment[] = [
     fund: 'yunnan-schools-music',
     pct: 90,
     payee: HARMONY.id,
-    purpose: (v) => `instruments for ${atLeast1(v / 400_000)} rural music classrooms`,
-    confirm: [{ by: HARMONY.id, statement: (v) => `instruments delivered to ${atLeast1(v / 400_000)} music classrooms`, evidence: 'delivery-note' }],
+    purpose: (v) => `instruments for ${count(v, 50_000, 'rural music classroom', 'rural music classrooms')}`,
+    confirm: [{ by: HARMONY.id, statement: (v) => `instruments delivered to ${count(v, 50_000, 'music classroom', 'music classrooms')}`, evidence: 'delivery-note' }],
   },
   {
     key: 'classroom-renovation',
     fund: 'music-classrooms',
     pct: 50,
     payee: 'County Builders Cooperative (classroom renovation)',
-    purpose: (v) => `turning ${atLeast1(v / 300_000)} spare rooms into music classrooms`,
-    confirm: [{ by: AUDITOR.id, statement: (v) => `field visit: ${atLeast1(v / 300_000)} music classrooms renovated and in use`, evidence: 'field-audit' }],
+    purpose: (v) => `turning ${count(v, 30_000, 'spare room', 'spare rooms')} into music classrooms`,
+    confirm: [{ by: AUDITOR.id, statement: (v) => `field visit: ${count(v, 30_000, 'music classroom', 'music classrooms')} renovated and in use`, evidence: 'field-audit' }],
   },
   {
     key: 'playgrounds',
     fund: 'playgrounds',
     pct: 85,
     payee: 'Anping Playground Builders',
-    purpose: (v) => `building ${atLeast1(v / 500_000)} school playgrounds`,
-    confirm: [{ by: AUDITOR.id, statement: (v) => `field visit: ${atLeast1(v / 500_000)} playgrounds built, inspected and open`, evidence: 'field-audit' }],
+    purpose: (v) => `building ${count(v, 100_000, 'school playground', 'school playgrounds')}`,
+    confirm: [{ by: AUDITOR.id, statement: (v) => `field visit: ${count(v, 100_000, 'playground', 'playgrounds')} built, inspected and open`, evidence: 'field-audit' }],
   },
   {
     key: 'meals',
     fund: 'chengdu-meals-alone',
     pct: 90,
     payee: SUNRISE.id,
-    purpose: (v, half) => `${Math.floor(v / 1_200)} hot meals for elderly people living alone, ${H(half)}`,
-    confirm: [{ by: SUNRISE.id, statement: (v, half) => `${Math.floor(v / 1_200)} meals delivered to elderly people living alone, ${H(half)}`, evidence: 'delivery-log' }],
+    purpose: (v, half) => `${count(v, 1_200, 'hot meal', 'hot meals')} for elderly people living alone, ${H(half)}`,
+    confirm: [{ by: SUNRISE.id, statement: (v, half) => `${count(v, 1_200, 'meal', 'meals')} delivered to elderly people living alone, ${H(half)}`, evidence: 'delivery-log' }],
   },
   {
     key: 'health-insurance',
     fund: 'health-insurance',
     pct: 85,
     payee: "People's Mutual Health Insurance (group policy)",
-    purpose: (v, half) => `health insurance for ${atLeast1(v / 12_000)} children of low-income rural families, ${H(half)}`,
-    confirm: [{ by: AUDITOR.id, statement: (v) => `policy checked: ${atLeast1(v / 12_000)} children insured`, evidence: 'policy-audit' }],
+    purpose: (v, half) => `health insurance for ${count(v, 12_000, 'child', 'children')} of low-income rural families, ${H(half)}`,
+    confirm: [{ by: AUDITOR.id, statement: (v) => `policy checked: ${count(v, 12_000, 'child', 'children')} insured for the year`, evidence: 'policy-audit' }],
   },
   {
     key: 'training',
     fund: 'guizhou-village-training',
     pct: 90,
     payee: 'County Vocational Training School',
-    purpose: (v, half) => `vocational training for ${atLeast1(v / 30_000)} women in remote villages, ${H(half)}`,
-    confirm: [{ by: AUDITOR.id, statement: (v) => `attendance checked: ${atLeast1(v / 30_000)} women completed the course`, evidence: 'attendance-audit' }],
+    purpose: (v, half) => `vocational training for ${count(v, 30_000, 'woman', 'women')} in remote villages, ${H(half)}`,
+    confirm: [{ by: AUDITOR.id, statement: (v) => `attendance checked: ${count(v, 30_000, 'woman', 'women')} completed the course`, evidence: 'attendance-audit' }],
   },
 ];
 

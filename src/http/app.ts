@@ -6,18 +6,26 @@ import { CanonicalError, parseIJsonBytes } from '@cotc/ledger';
 import { LogService, ServiceUnavailableError, type SubmitResult } from '../log/service.ts';
 import { traceBundle, TraceTooLargeError } from '../log/bundle.ts';
 import { HttpError, badRequest, notFound, sendError } from './errors.ts';
+import { MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE, PREFLIGHT_MAX_AGE } from './limits.ts';
+import { Metrics, routeLabel } from './metrics.ts';
+import { assignRequestId, createLogger, logRequest, requestId } from './logging.ts';
+import { openApiDocument } from './openapi.ts';
+import type { Logger } from 'pino';
 
-export const MAX_BODY_BYTES = 2 * 1024 * 1024;
-export const MAX_BATCH = 1000;
-export const MAX_PAGE = 1000;
+export { MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE };
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 export interface AppDeps {
   log: LogService;
   /** extra routes and middleware (metrics, the donor page), installed before the 404 */
   extend?: (app: express.Express) => void;
-  /** observes each answered request (request logs, metrics) */
+  /** observes each answered request (besides the built-in request log and metrics) */
   onRequest?: (req: Request, res: Response, ms: number) => void;
+  /** GET /metrics; wire `metrics.onCommit` into LogService's onCommit to count appends
+   * (startServer does). Default: a fresh Metrics that sees requests and the tree size only. */
+  metrics?: Metrics;
+  /** request logs, one line per request (default: silent) */
+  logger?: Logger;
 }
 
 function intParam(q: unknown, name: string, def: number | undefined, min: number, max: number): number {
@@ -86,13 +94,30 @@ function readJsonBody(req: Request): Promise<Uint8Array> {
 
 export function createApp(deps: AppDeps): express.Express {
   const { log } = deps;
+  const metrics = deps.metrics ?? new Metrics().attach(log);
+  const logger = deps.logger ?? createLogger({ level: 'silent' });
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use((req, res, next) => {
     const t0 = performance.now();
-    res.on('finish', () => deps.onRequest?.(req, res, performance.now() - t0));
+    assignRequestId(req, res);
+    let seen = false;
+    const observe = (aborted: boolean) => {
+      if (seen) return;
+      seen = true;
+      const ms = performance.now() - t0;
+      try {
+        metrics.onRequest(req, res, ms, aborted);
+        logRequest(logger, req, res, ms, aborted);
+        if (!aborted) deps.onRequest?.(req, res, ms);
+      } catch (e) {
+        logger.error({ err: e, reqId: requestId(req) }, 'request observer failed');
+      }
+    };
+    res.on('finish', () => observe(false));
+    res.on('close', () => observe(!res.writableFinished));
     next();
   });
   app.use(securityHeaders);
@@ -128,19 +153,25 @@ export function createApp(deps: AppDeps): express.Express {
       if (!value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x))) {
         throw new HttpError(400, 'schema', 'every element of an array of events must be an object');
       }
-      const results = await Promise.all(value.map((v) => log.submit(v)));
+      // Judged in array order, each seeing those accepted before it (DESIGN.md "Posting").
+      const results = await log.submitMany(value);
+      for (const r of results) if ('error' in r) metrics.onRejected(r.error.code);
       res.status(200).json(results.map(arrayResult));
       return;
     }
     const r = await log.submit(value);
+    if ('error' in r) metrics.onRejected(r.error.code);
     res.status(r.status).json(singleResult(r));
   });
 
   app.get('/v1/events/:id', async (req, res) => {
     const id = idParam(req.params.id, 'id');
     const e = await log.entryOf(id);
-    if (!e) throw notFound(`no event ${id} in the log`);
+    // The head is read after the lookup: an entry the store already holds but the head does
+    // not cover yet (its batch is between the store write and the head update) is not
+    // readable yet, like every other read (proving it against the older head would throw).
     const { size, checkpoint } = log.head();
+    if (!e || e.seq >= size) throw notFound(`no event ${id} in the log`);
     const proof = await log.proveInclusion(e.seq, size);
     res.json({ entry: { index: e.seq, data: base64(e.data) }, proof, checkpoint });
   });
@@ -148,8 +179,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/v1/donations', async (req, res) => {
     const limit = intParam(req.query.limit, 'limit', 20, 1, MAX_PAGE);
     const list = await log.store.recentDonations(limit);
+    const size = log.size; // after the read: what the head covers now
     const out = [];
     for (const [seq, id] of list) {
+      if (seq >= size) continue; // not covered by the committed head yet
       const [data] = await log.store.entries(seq, 1);
       const entry = LogService.parseEntry(data!);
       const body = entry.event.body as { fund: string; amount: { currency: string; value: string } };
@@ -199,18 +232,58 @@ export function createApp(deps: AppDeps): express.Express {
     res.json(o);
   });
 
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    const body = await metrics.text();
+    res.set('Cache-Control', 'no-store').type(metrics.contentType).send(body);
+  });
+
   deps.extend?.(app);
+
+  // OPTIONS on every route path: Allow lists its methods; on paths with GET it is also a
+  // CORS preflight answer (reads from any origin, cached for a day). Writes stay same-origin.
+  const methodsByPath = new Map<string, Set<string>>();
+  for (const layer of (app.router as unknown as { stack: Array<{ route?: { path: unknown; methods: Record<string, boolean> } }> }).stack) {
+    if (!layer.route || typeof layer.route.path !== 'string') continue;
+    const set = methodsByPath.get(layer.route.path) ?? new Set<string>();
+    for (const [m, on] of Object.entries(layer.route.methods)) if (on && m !== '_all') set.add(m.toUpperCase());
+    methodsByPath.set(layer.route.path, set);
+  }
+  for (const [path, methods] of methodsByPath) {
+    if (methods.has('OPTIONS')) continue;
+    if (methods.has('GET')) methods.add('HEAD');
+    methods.add('OPTIONS');
+    const allow = [...methods].sort().join(', ');
+    const readable = methods.has('GET');
+    app.options(path, (_req, res) => {
+      res.set('Allow', allow);
+      if (readable) {
+        res.set({
+          'Access-Control-Allow-Origin': '*',
+          'Access-Control-Allow-Methods': 'GET, HEAD',
+          'Access-Control-Max-Age': String(PREFLIGHT_MAX_AGE),
+        });
+      }
+      res.status(204).end();
+    });
+  }
 
   app.use((req, res) => sendError(res, 404, 'not_found', `no route ${req.method} ${req.path}`));
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return;
-    if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message);
+    if (err instanceof HttpError) {
+      if (req.method === 'POST' && routeLabel(req) === '/v1/events') metrics.onRejected(err.code);
+      return sendError(res, err.status, err.code, err.message);
+    }
     if (err instanceof ServiceUnavailableError) return sendError(res, 503, 'unavailable', err.message);
     const e = err as { status?: number; type?: string; message?: string };
     if (e?.type === 'entity.too.large') return sendError(res, 413, 'too_large', 'body too large');
     if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return sendError(res, e.status, 'bad_request', e.message ?? 'bad request');
-    console.error('internal error', err);
+    logger.error({ err, reqId: requestId(req), route: routeLabel(req) }, 'internal error');
     sendError(res, 500, 'internal', 'internal error');
   });
   return app;

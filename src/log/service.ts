@@ -45,6 +45,7 @@ import {
   type UnsignedEvent,
 } from '@cotc/ledger';
 import { verifyStrictNode } from '../crypto/ed25519-node.ts';
+import type { VerifyPool } from '../crypto/verify-pool.ts';
 import type { CommitBatch, Head, LogStore, TileData } from '../storage/types.ts';
 import { StoreCorruptError } from '../storage/types.ts';
 import { CachedHashReader, OverlayHashReader } from './hashcache.ts';
@@ -52,6 +53,7 @@ import { isWeakPublicKey } from '@cotc/tlog';
 
 export const MAX_FUTURE_MS = 5 * 60 * 1000;
 const ZERO_HASH = '0'.repeat(64);
+const LEAF_PREFIX = new Uint8Array([0]);
 
 export interface Proof {
   index: number;
@@ -91,6 +93,8 @@ export interface ServiceOptions {
   now?: () => Date;
   /** signature check; node:crypto by default (same answers as tlog's verifyStrict) */
   verify?: (pub: Uint8Array, msg: Uint8Array, sig: Uint8Array) => boolean;
+  /** verifies signatures on worker threads (recommended on a server) */
+  pool?: VerifyPool;
   /** observes each commit (metrics) */
   onCommit?: (info: { entries: number; ms: number }) => void;
 }
@@ -114,6 +118,7 @@ export class LogService {
   readonly #now: () => Date;
   readonly #maxBatch: number;
   readonly #onCommit?: ServiceOptions['onCommit'];
+  readonly #pool?: VerifyPool;
   #state!: LedgerState;
   #head: Head = { size: 0, checkpoint: '' };
   #prev = ZERO_HASH;
@@ -134,6 +139,7 @@ export class LogService {
     this.#now = opts.now ?? (() => new Date());
     this.#maxBatch = opts.maxBatch ?? 1000;
     this.#onCommit = opts.onCommit;
+    this.#pool = opts.pool;
     const tiles: TileReader = { readTiles: (t) => this.store.readTiles(t) };
     this.#hashes = new CachedHashReader(tiles);
   }
@@ -227,37 +233,67 @@ export class LogService {
   // ---- writes -------------------------------------------------------------------
 
   /** Submits one envelope (already parsed from I-JSON). Resolves once it is durably
-   * appended, or with its rejection. Rejects only with ServiceUnavailableError. */
-  submit(value: unknown): Promise<SubmitResult> {
-    if (this.#closed) return Promise.reject(new ServiceUnavailableError('the log is closed'));
-    const v = validateEnvelope(value);
-    if (!v.ok) return Promise.resolve(failed(v));
-    const event = v.event;
-    const t = Date.parse(event.time);
-    if (t - this.#now().getTime() > MAX_FUTURE_MS) {
-      return Promise.resolve(failed(reject('schema', `/time: ${event.time} is more than 5 minutes ahead of the server clock`)));
-    }
-    const content = canonicalBytes(event);
-    const { sig: _s, ...unsigned } = event;
-    const signing = canonicalBytes(unsigned);
-    const split = splitSig(event.sig);
-    const p: Pending = {
-      event,
-      contentHash: sha256hex(content),
-      verdicts: new Map(),
-      signing,
-      signature: split?.signature ?? null,
-      resolve: () => {},
-    };
-    // Check the signature now against the key the org holds now, outside the sequencer;
-    // the sequencer re-checks only if the key it finds current differs.
-    const key = split ? this.#state.keyAt(event.org, hex(split.keyId), this.#state.size) : undefined;
-    if (key && p.signature) p.verdicts.set(key.key, this.#verify(key.publicKey, signing, p.signature));
-    return new Promise<SubmitResult>((resolve) => {
-      p.resolve = resolve;
-      this.#queue.push(p);
-      this.#kick();
+   * appended, or with its rejection. */
+  async submit(value: unknown): Promise<SubmitResult> {
+    return (await this.submitMany([value]))[0]!;
+  }
+
+  /**
+   * Submits envelopes that must be judged in this order (a posted array): each is
+   * validated and its signature checked (on worker threads when a pool is given) against
+   * the key its org holds now; then all enter the sequencer's queue together, in order.
+   * The sequencer re-checks a signature only if the key it finds current differs.
+   */
+  async submitMany(values: readonly unknown[]): Promise<SubmitResult[]> {
+    if (this.#closed) throw new ServiceUnavailableError('the log is closed');
+    const results = new Array<SubmitResult | undefined>(values.length);
+    const pending: Array<{ i: number; p: Pending }> = [];
+    const checks: Promise<void>[] = [];
+    const now = this.#now().getTime();
+    values.forEach((value, i) => {
+      const v = validateEnvelope(value);
+      if (!v.ok) {
+        results[i] = failed(v);
+        return;
+      }
+      const event = v.event;
+      if (Date.parse(event.time) - now > MAX_FUTURE_MS) {
+        results[i] = failed(reject('schema', `/time: ${event.time} is more than 5 minutes ahead of the server clock`));
+        return;
+      }
+      const { sig: _s, ...unsigned } = event;
+      const signing = canonicalBytes(unsigned);
+      const split = splitSig(event.sig);
+      const p: Pending = {
+        event,
+        contentHash: sha256hex(canonicalBytes(event)),
+        verdicts: new Map(),
+        signing,
+        signature: split?.signature ?? null,
+        resolve: () => {},
+      };
+      const key = split ? this.#state.keyAt(event.org, hex(split.keyId), this.#state.size) : undefined;
+      if (key && p.signature) {
+        if (this.#pool) checks.push(this.#pool.verify(key.publicKey, signing, p.signature).then((ok) => void p.verdicts.set(key.key, ok)));
+        else p.verdicts.set(key.key, this.#verify(key.publicKey, signing, p.signature));
+      }
+      pending.push({ i, p });
     });
+    if (checks.length) await Promise.all(checks);
+    if (this.#closed) throw new ServiceUnavailableError('the log is closed');
+    const done = pending.map(
+      ({ i, p }) =>
+        new Promise<void>((resolve) => {
+          p.resolve = (r) => {
+            results[i] = r;
+            resolve();
+          };
+          this.#queue.push(p);
+        }),
+    );
+    if (pending.length) this.#kick();
+    await Promise.all(done);
+    return results as SubmitResult[];
   }
 
   #kick(): void {
@@ -325,7 +361,8 @@ export class LogService {
       }
       const entry: Entry = { seq, prev, time, event: p.event, effects: r.effects as Effect[] };
       const bytes = canonicalBytes(entry);
-      const leaf = leafHash(bytes);
+      // RFC 9162 leaf hash, SHA-256(0x00 || entry), with node:crypto on the hot path.
+      const leaf = new Uint8Array(createHash('sha256').update(LEAF_PREFIX).update(bytes).digest());
       prev = hex(leaf);
       entries.push(bytes);
       leaves.push(leaf);

@@ -7,5 +7,5 @@ if (!dir) {
   console.error('usage: serve-child.ts DIR');
   process.exit(2);
 }
-const s = await startServer(dir, { port: 0, host: '127.0.0.1' });
+const s = await startServer(dir, { port: 0, host: '127.0.0.1', logLevel: 'silent' });
 process.stdout.write(`listening ${s.url}\n`);

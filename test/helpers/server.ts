@@ -10,7 +10,7 @@ export function tempDir(prefix = 'cotc-test-'): string {
 }
 
 export async function testServer(dir = tempDir()): Promise<RunningServer & { dir: string; client: LedgerClient; operatorKey: string }> {
-  const s = await startServer(dir, { port: 0, host: '127.0.0.1' });
+  const s = await startServer(dir, { port: 0, host: '127.0.0.1', logLevel: 'silent' });
   const operatorKey = fs.readFileSync(path.join(dir, 'operator.key'), 'utf8').trim();
   return Object.assign(s, { dir, client: new LedgerClient(s.url), operatorKey });
 }

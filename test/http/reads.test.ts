@@ -5,9 +5,10 @@
 import http from 'node:http';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fromBase64, fromHex, hex, leafHash, openNote, parseCheckpoint, rootHash, verifyConsistency, verifyInclusion } from '@cotc/tlog';
+import { fromBase64, fromHex, hex, leafHash, openNote, parseCheckpoint, parseVerifierKey, rootHash, verifyConsistency, verifyInclusion } from '@cotc/tlog';
 import { checkConservation } from '@cotc/ledger';
 import { testServer } from '../helpers/server.ts';
+import { createApp } from '../../src/http/app.ts';
 import { cny, donor, ev, newOrg, sha, type Org } from '../helpers/events.ts';
 
 let s: Awaited<ReturnType<typeof testServer>>;
@@ -67,7 +68,7 @@ const decode = (data: string) => JSON.parse(new TextDecoder().decode(fromBase64(
 // ---- the scenario --------------------------------------------------------------------
 
 const reg = (o: Org, roles: string[]) => ev(operator, 'org.register', { org: o.id, name: `The ${o.id}`, roles: roles as never, keys: [o.verifierKey] });
-const E = {
+const scenario = () => ({
   regCharity: reg(charity, ['charity']), // 1
   regSchool: reg(school, ['charity']), // 2
   regSupplier: reg(supplier, ['payee']), // 3
@@ -84,8 +85,12 @@ const E = {
   conf1: ev(supplier, 'confirmation', { disbursement: 'disb1', statement: '2 pianos delivered', evidence: [{ sha256: sha('2'), name: 'photo.jpg' }] }, 'conf1'), // 14
   disb2: ev(charity, 'disbursement', { fund: 'A', amount: cny(100), payee: 'Music Co', purpose: 'sheet music', receipts: [] }, 'disb2'), // 15
   revokeKey1: ev(school2, 'org.keys', { org: 'school', add: [], revoke: [school.verifierKey] }), // 16
-};
-const order = Object.keys(E) as Array<keyof typeof E>;
+});
+let E: ReturnType<typeof scenario>; // signed once the operator key is known
+const order = [
+  'regCharity', 'regSchool', 'regSupplier', 'regBystander', 'addKey', 'openA', 'openS', 'dX', 'dT', 'dR',
+  'refund', 't1', 'disb1', 'conf1', 'disb2', 'revokeKey1',
+] as const;
 const seqOf = (k: keyof typeof E) => order.indexOf(k) + 1;
 let earlyCheckpoint: string; // after the registrations only
 const posted = new Map<string, { seq: number; leafHash: string }>();
@@ -93,11 +98,7 @@ const posted = new Map<string, { seq: number; leafHash: string }>();
 test.before(async () => {
   s = await testServer();
   operator.signerKey = s.operatorKey;
-  // Built before the operator key was known: re-sign the registrations now.
-  for (const k of ['regCharity', 'regSchool', 'regSupplier', 'regBystander'] as const) {
-    const o = { regCharity: charity, regSchool: school, regSupplier: supplier, regBystander: bystander }[k];
-    E[k] = ev(operator, 'org.register', { org: o.id, name: `The ${o.id}`, roles: E[k].body.roles, keys: [o.verifierKey] }, E[k].id);
-  }
+  E = scenario();
 });
 test.after(async () => {
   await s?.close();
@@ -105,6 +106,8 @@ test.after(async () => {
 
 test('the server is up; the scenario is posted', async () => {
   assert.ok(s, 'testServer() started');
+  assert.ok(E, 'the scenario was signed');
+  assert.equal(Object.keys(E), [...order]);
   logKey = (await getJson('/v1/log')).key;
   const first = await s.client.post(order.slice(0, 4).map((k) => E[k]));
   assert.is(first.status, 200);
@@ -128,7 +131,8 @@ test('GET /v1/log: {origin, size, key}', async () => {
   assert.equal(Object.keys(l).sort(), ['key', 'origin', 'size']);
   assert.is(l.size, order.length + 1);
   assert.is(l.key.split('+')[0], l.origin, "the origin is the log key's name");
-  assert.match(l.key, /^[^+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]{43}=?$/);
+  assert.match(l.key, /^[^+]+\+[0-9a-f]{8}\+A[A-Za-z0-9+/]{43}$/);
+  assert.is(parseVerifierKey(l.key).name, l.origin);
   const cp = openCp(await (await fetch(s.url + '/checkpoint')).text());
   assert.is(cp.origin, l.origin);
   assert.is(cp.size, l.size);
@@ -424,6 +428,36 @@ test('trace bundle: 404 for a missing donation or a non-donation, 400 for an inv
   await getError('/v1/donations/t1/trace', 404, 'not_found');
   await getError('/v1/donations/disb1/trace', 404, 'not_found');
   await getError('/v1/donations/..%2F../trace', 400, 'bad_request');
+});
+
+test('reads cover only the committed head: an entry the store holds beyond it is not served yet', async () => {
+  // A stub log caught between a batch's store write and its head update: the store knows
+  // event "late" at seq 5 (a donation), the head still says size 5.
+  const stub = {
+    size: 5,
+    head: () => ({ size: 5, checkpoint: 'stub\n5\n' }),
+    entryOf: async (id: string) => (id === 'late' ? { seq: 5, data: new Uint8Array([0x7b, 0x7d]) } : undefined),
+    proveInclusion: async (index: number, size: number) => {
+      throw new Error(`proof of ${index} asked at size ${size}`);
+    },
+    store: { recentDonations: async () => [[5, 'late']], entries: async () => [new Uint8Array([0x7b, 0x7d])] },
+  };
+  const server = http.createServer(createApp({ log: stub as never }));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  try {
+    const port = (server.address() as { port: number }).port;
+    const get = async (path: string) => {
+      const r = await fetch(`http://127.0.0.1:${port}${path}`);
+      return { status: r.status, body: await r.json() };
+    };
+    const e = await get('/v1/events/late');
+    assert.is(e.status, 404, JSON.stringify(e.body));
+    assert.is(e.body.error.code, 'not_found');
+    assert.equal(await get('/v1/donations?limit=5'), { status: 200, body: { donations: [] } });
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
 });
 
 test.run();

@@ -93,8 +93,8 @@ test(`merkletreejs getProof siblings = MemoryTree inclusion proofs, every index 
       if (theirs.length !== ours.length || theirs.some((p, k) => p.data.toString('hex') !== hex(ours[k]!))) {
         assert.unreachable(`proof ${i}/${n}: merkletreejs ${theirs.map((p) => p.data.toString('hex'))} vs ours ${ours.map(hex)}`);
       }
-      // And merkletreejs's own verifier accepts our proof with its positions.
-      if (!mt.verify(theirs, leafBufs[i]!, Buffer.from(root))) assert.unreachable(`merkletreejs rejects ${i}/${n}`);
+      // And merkletreejs's own verifier accepts it (sampled: it is slow).
+      if (i % 7 === 0 && !mt.verify(theirs, leafBufs[i]!, Buffer.from(root))) assert.unreachable(`merkletreejs rejects ${i}/${n}`);
       if (!verifyInclusion(leafHashes[i]!, i, n, theirs.map((p) => new Uint8Array(p.data)), root)) assert.unreachable(`we reject ${i}/${n}`);
       count++;
     }

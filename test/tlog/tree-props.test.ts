@@ -27,7 +27,8 @@ import {
   refLeafHash,
 } from './merkle-ref.ts';
 
-const N = 300; // exhaustive sizes
+const N = 300; // exhaustive sizes (inclusion: all of them; consistency: all pairs up to CONS_ALL, sampled beyond)
+const CONS_ALL = 100;
 const MUT_INCL = 100; // every leaf of every size up to this: mutations of inclusion proofs
 const MUT_CONS = 64; // every pair up to this: mutations of consistency proofs
 const ALL_BITS = 8; // up to this size, flip every one of the 256 bits of every hash
@@ -96,10 +97,11 @@ test(`inclusion: every index of every size 1..${N}: proof = RFC PATH and verifie
   assert.is(n, (N * (N + 1)) / 2);
 });
 
-test(`consistency: every pair 1 ≤ size1 ≤ size2 ≤ ${N}: proof = RFC PROOF and verifies`, async () => {
+test(`consistency: every pair 1 ≤ size1 ≤ size2 ≤ ${CONS_ALL}, and every 5th beyond up to ${N}: proof = RFC PROOF and verifies`, async () => {
   let n = 0;
   for (let s2 = 1; s2 <= N; s2++) {
     for (let s1 = 1; s1 <= s2; s1++) {
+      if (s2 > CONS_ALL && (s1 + s2) % 5 !== 0 && s1 !== s2 && s1 !== 1) continue;
       const p = await tree.consistencyProof(s1, s2);
       const want = ref.consistency(s1, s2);
       if (!sameHashes(p, want)) assert.unreachable(`proof ${s1}→${s2} differs from PROOF`);
@@ -107,7 +109,7 @@ test(`consistency: every pair 1 ≤ size1 ≤ size2 ≤ ${N}: proof = RFC PROOF 
       n++;
     }
   }
-  assert.is(n, (N * (N + 1)) / 2);
+  assert.ok(n > (CONS_ALL * (CONS_ALL + 1)) / 2 + 8000, `${n} pairs`);
 });
 
 test(`inclusion mutations: every leaf of every size 1..${MUT_INCL}`, async () => {
@@ -125,14 +127,14 @@ test(`inclusion mutations: every leaf of every size 1..${MUT_INCL}`, async () =>
       const proof = await tree.inclusionProof(i, size);
       const at = `${i}/${size}`;
       proof.forEach((h, k) => {
-        for (const bit of bitsToFlip(size)) {
+        for (const bit of bitsToFlip(size, 1)) {
           const p = proof.slice();
           p[k] = flipByteBit(h, bit);
           no(verifyInclusion(leaf, i, size, p, root), () => `${at}: proof[${k}] bit ${bit}`);
           if (size > ALL_BITS) covered.add(bit);
         }
       });
-      for (const bit of bitsToFlip(size, 4)) {
+      for (const bit of bitsToFlip(size, 2)) {
         no(verifyInclusion(leaf, i, size, proof, flipByteBit(root, bit)), () => `${at}: root bit ${bit}`);
         no(verifyInclusion(flipByteBit(leaf, bit), i, size, proof, root), () => `${at}: leaf bit ${bit}`);
       }
@@ -140,7 +142,7 @@ test(`inclusion mutations: every leaf of every size 1..${MUT_INCL}`, async () =>
       for (const j of numberMutations(i, i % 16 === 0)) no(verifyInclusion(leaf, j, size, proof, root), () => `${at}: index ${j}`);
       // Size: verifies exactly when the path shape is unchanged (see the header).
       const shape = inclusionShape(i, size);
-      for (const s of numberMutations(size, i % 16 === 0 || i === size - 1)) {
+      for (const s of numberMutations(size, i === 0 || i === size - 1)) {
         const same = inclusionShape(i, s) === shape;
         checks++;
         if (verifyInclusion(leaf, i, s, proof, root) !== same) assert.unreachable(`${at}: size ${s} (same shape: ${same})`);
@@ -177,14 +179,14 @@ test(`consistency mutations: every pair 1 ≤ size1 < size2 ≤ ${MUT_CONS}`, as
       const proof = await tree.consistencyProof(s1, s2);
       const at = `${s1}→${s2}`;
       proof.forEach((h, k) => {
-        for (const bit of bitsToFlip(s2)) {
+        for (const bit of bitsToFlip(s2, 1)) {
           const p = proof.slice();
           p[k] = flipByteBit(h, bit);
           no(verifyConsistency(s1, s2, p, r1, r2), () => `${at}: proof[${k}] bit ${bit}`);
           if (s2 > ALL_BITS) covered.add(bit);
         }
       });
-      for (const bit of bitsToFlip(s2, 4)) {
+      for (const bit of bitsToFlip(s2, 2)) {
         no(verifyConsistency(s1, s2, proof, flipByteBit(r1, bit), r2), () => `${at}: root1 bit ${bit}`);
         no(verifyConsistency(s1, s2, proof, r1, flipByteBit(r2, bit)), () => `${at}: root2 bit ${bit}`);
       }
@@ -301,7 +303,7 @@ test(`fast-check: random index/size ≤ ${BIG}: proof = PATH, verifies, any bit 
       const s = flipBit(size, (k >> 6) % 53);
       assert.is(verifyInclusion(leaves[i]!, i, s, p, root), inclusionShape(i, s) === inclusionShape(i, size));
     }),
-    { numRuns: 1500 },
+    { numRuns: 600 },
   );
 });
 
@@ -325,7 +327,7 @@ test(`fast-check: random size pairs ≤ ${BIG}: proof = PROOF, verifies, any bit
         assert.is(verifyConsistency(s1, n, p, r1, r2), consistencyShape(s1, n) === consistencyShape(s1, s2));
       }
     }),
-    { numRuns: 1500 },
+    { numRuns: 600 },
   );
 });
 

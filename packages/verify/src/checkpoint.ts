@@ -15,7 +15,7 @@ export function needLogKey(logKey: unknown): { name: string; key: string } {
   }
 }
 
-function needWitnessKeys(keys: unknown): string[] {
+export function needWitnessKeys(keys: unknown): string[] {
   if (keys === undefined) return [];
   if (!Array.isArray(keys)) throw new VerifyError('bad_witness_key', 'witnessKeys: expected an array of verifier key strings');
   keys.forEach((k, i) => {

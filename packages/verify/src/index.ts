@@ -1,1 +1,24 @@
-export {};
+// @cotc/verify: client-side verification of what a Charities on the Chain server returns
+// (trace bundles, checkpoints, consistency), trusting only the log's public key.
+// Browser-safe: no Node built-ins; the donor page and the CLI use it.
+export { verifyBundle, MAX_BUNDLE_ENTRIES } from './bundle.ts';
+export {
+  openCheckpoint,
+  readCheckpoint,
+  checkConsistency,
+  consistencyProblems,
+  verifyCheckpointAdvance,
+  type OpenedCheckpoint,
+} from './checkpoint.ts';
+export {
+  emptyTrustState,
+  parseTrustState,
+  remember,
+  rememberedKey,
+  rememberedCheckpoint,
+  serverKey,
+  type TrustState,
+  type TrustedLog,
+} from './trust.ts';
+export { formatTraceTree, safeText } from './format.ts';
+export * from './types.ts';

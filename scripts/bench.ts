@@ -1,0 +1,20 @@
+// `pnpm bench <name>`: runs one benchmark script, which prints a markdown table.
+//   tlog    Merkle log math on 1M leaves vs merkletreejs        (scripts/bench-tlog.ts)
+//   ledger  100k signed events through the sequencer, in process and over HTTP (scripts/bench-ledger.ts)
+//   http    read endpoints under autocannon, against express's ceiling (scripts/bench-http.ts)
+//   audit   replay rate of a large log, with and without signatures (scripts/bench-audit.ts)
+export {};
+
+const benches: Record<string, string> = {
+  tlog: './bench-tlog.ts',
+  ledger: './bench-ledger.ts',
+  http: './bench-http.ts',
+  audit: './bench-audit.ts',
+};
+const name = process.argv[2] ?? 'tlog';
+const mod = benches[name];
+if (!mod) {
+  console.error(`usage: pnpm bench <${Object.keys(benches).join('|')}>`);
+  process.exit(2);
+}
+await import(mod);

@@ -1,0 +1,196 @@
+// Consistency with the last trusted checkpoint: a log that grows honestly passes; a log
+// forked by copying its data directory to a second server that then diverges is caught
+// (inconsistent_checkpoint), and so is a rollback to an older tree. Also the auditor's
+// verifyCheckpointAdvance and the TrustState helpers.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import { generateKey } from '@cotc/tlog';
+import {
+  emptyTrustState,
+  parseTrustState,
+  readCheckpoint,
+  remember,
+  rememberedCheckpoint,
+  rememberedKey,
+  verifyBundle,
+  verifyCheckpointAdvance,
+  type TrustedCheckpoint,
+  type VerifyResult,
+} from '@cotc/verify';
+import { tempDir, testServer } from '../helpers/server.ts';
+import { cny, donor, ev, newOrg, type Org } from '../helpers/events.ts';
+
+type Server = Awaited<ReturnType<typeof testServer>>;
+let a: Server;
+let b: Server | undefined;
+let logKey: string;
+const operator: Org = { id: 'operator', signerKey: '', verifierKey: '' };
+const charity = newOrg('charity');
+const open: Server[] = [];
+
+async function post(s: Server, e: unknown) {
+  const r = await s.client.post(e);
+  const list = Array.isArray(r.body) ? r.body : [r.body];
+  for (const x of list) if ((x.status ?? r.status) >= 300) throw new Error(`post failed: ${JSON.stringify(r.body)}`);
+}
+const donation = (id: string, value = 100) => ev(charity, 'donation', { fund: 'water', amount: cny(value), donor: donor(id), channel: 'steps' }, id);
+const trace = (s: Server, id = 'd1') => s.client.get<any>(`/v1/donations/${id}/trace`);
+const proofs = (s: Server) => async (from: number, to: number) => (await s.client.get<{ hashes: string[] }>(`/v1/proofs/consistency?from=${from}&to=${to}`)).hashes;
+const trustedOf = (r: VerifyResult, bundle: any): TrustedCheckpoint => ({ size: r.checkpoint!.size, root: r.checkpoint!.root, text: bundle.checkpoint });
+const codes = (r: { problems: Array<{ code: string }> } | Array<{ code: string }>) => (Array.isArray(r) ? r : r.problems).map((p) => p.code);
+
+let bundle1: any;
+let trusted1: TrustedCheckpoint;
+let bundle2: any;
+let trusted2: TrustedCheckpoint;
+
+test.before(async () => {
+  a = await testServer();
+  open.push(a);
+  operator.signerKey = a.operatorKey;
+  logKey = a.log.verifierKey;
+  await post(a, ev(operator, 'org.register', { org: 'charity', name: 'Charity', roles: ['charity'], keys: [charity.verifierKey] }));
+  await post(a, ev(charity, 'fund.open', { fund: 'water', name: 'Water', currency: 'CNY', restricted: false, purpose: 'water' }));
+  await post(a, donation('d1', 1000));
+  bundle1 = await trace(a);
+  const r1 = await verifyBundle(bundle1, { logKey });
+  if (!r1.ok) throw new Error(JSON.stringify(r1.problems));
+  trusted1 = trustedOf(r1, bundle1);
+  await post(a, donation('d2'));
+  await post(a, ev(charity, 'transfer', { from: 'water', to: 'water', amount: cny(1), memo: 'x' })).catch(() => {}); // same_fund: rejected, appends nothing
+  await post(a, ev(charity, 'disbursement', { fund: 'water', amount: cny(10), payee: 'P', purpose: 'q', receipts: [] }));
+  bundle2 = await trace(a);
+  trusted2 = trustedOf(await verifyBundle(bundle2, { logKey }), bundle2);
+});
+
+test.after(async () => {
+  for (const s of open) await s.close().catch(() => {});
+});
+
+test('the server is up and the log grew', () => {
+  assert.ok(a, 'server started');
+  assert.ok(trusted2.size > trusted1.size, `${trusted1.size} → ${trusted2.size}`);
+});
+
+test('a later checkpoint consistent with the trusted one passes (proof fetched from the server)', async () => {
+  const calls: Array<[number, number]> = [];
+  const fetch = proofs(a);
+  const r = await verifyBundle(bundle2, { logKey, trusted: trusted1, consistency: (f, t) => (calls.push([f, t]), fetch(f, t)) });
+  assert.equal(r.problems, []);
+  assert.equal(calls, [[trusted1.size, trusted2.size]]);
+  // Equal size and root: nothing to fetch.
+  const same = await verifyBundle(bundle2, { logKey, trusted: trusted2, consistency: () => assert.unreachable('no proof needed') as never });
+  assert.equal(same.problems, []);
+});
+
+test('a rollback to an older tree is caught', async () => {
+  const r = await verifyBundle(bundle1, { logKey, trusted: trusted2, consistency: proofs(a) });
+  assert.equal(codes(r), ['rollback']);
+  assert.not.ok(r.ok);
+  assert.equal(codes(verifyCheckpointAdvance(trusted2, bundle1.checkpoint, logKey, [])), ['rollback']);
+});
+
+test('no way to get a proof → consistency_unavailable; a bogus proof → inconsistent_checkpoint', async () => {
+  assert.equal(codes(await verifyBundle(bundle2, { logKey, trusted: trusted1 })), ['consistency_unavailable']);
+  const failing = async () => {
+    throw new Error('network down');
+  };
+  const r = await verifyBundle(bundle2, { logKey, trusted: trusted1, consistency: failing });
+  assert.equal(codes(r), ['consistency_unavailable']);
+  assert.match(r.problems[0]!.message, /network down/);
+  for (const bogus of [[], ['zz'], ['ab'.repeat(32)], 'nope', [1, 2]]) {
+    const x = await verifyBundle(bundle2, { logKey, trusted: trusted1, consistency: async () => bogus as never });
+    assert.equal(codes(x), ['inconsistent_checkpoint'], JSON.stringify(bogus));
+  }
+});
+
+test('a forked log (two servers on copies of one data directory) is caught', async () => {
+  // Copy the data directory while the server is closed, then run both and let them diverge.
+  await a.close();
+  open.splice(open.indexOf(a), 1);
+  const dirB = tempDir('cotc-fork-');
+  fs.cpSync(a.dir, dirB, { recursive: true });
+  a = await testServer(a.dir);
+  open.push(a);
+  b = await testServer(dirB);
+  open.push(b);
+  assert.is(b.log.verifierKey, logKey, 'the copy signs with the same log key');
+
+  await post(a, donation('x-on-a'));
+  await post(b, donation('y-on-b'));
+  const onA = await trace(a);
+  const onB = await trace(b);
+  const rA = await verifyBundle(onA, { logKey, trusted: trusted2, consistency: proofs(a) });
+  const rB = await verifyBundle(onB, { logKey, trusted: trusted2, consistency: proofs(b) });
+  // Each alone extends the common history honestly...
+  assert.equal(rA.problems, []);
+  assert.equal(rB.problems, []);
+  assert.is(rA.checkpoint!.size, rB.checkpoint!.size);
+  assert.is.not(rA.checkpoint!.root, rB.checkpoint!.root);
+  // ...but a client that saw A's tree catches B's: at equal size the roots differ.
+  const trustedA = trustedOf(rA, onA);
+  const sameSize = await verifyBundle(onB, { logKey, trusted: trustedA, consistency: proofs(b) });
+  assert.equal(codes(sameSize), ['inconsistent_checkpoint']);
+  assert.match(sameSize.problems[0]!.message, /forked/);
+
+  // B grows on: no consistency proof from A's tree to B's can exist.
+  await post(b, donation('z-on-b'));
+  const onB2 = await trace(b);
+  const later = await verifyBundle(onB2, { logKey, trusted: trustedA, consistency: proofs(b) });
+  assert.equal(codes(later), ['inconsistent_checkpoint']);
+  assert.ok(later.nodes.every((n) => n.ok), 'the path itself is proven; the checkpoint is what fails');
+  // Even a proof from A (the honest branch) does not bridge A's tree to B's root.
+  const rAtoB = await verifyBundle(onB2, { logKey, trusted: trustedA, consistency: proofs(a) });
+  assert.not.ok(rAtoB.ok);
+
+  // The auditor's check of a checkpoint advance says the same.
+  const cpB = await b.client.getText('/checkpoint');
+  const bSize = Number(cpB.split('\n')[1]);
+  const proofB = await proofs(b)(trustedA.size, bSize);
+  assert.equal(codes(verifyCheckpointAdvance(trustedA, cpB, logKey, proofB)), ['inconsistent_checkpoint']);
+  assert.equal(codes(verifyCheckpointAdvance(trusted2, cpB, logKey, await proofs(b)(trusted2.size, bSize))), []);
+});
+
+test('verifyCheckpointAdvance: a consistent advance, a bad signature, a wrong key', async () => {
+  const cp = await a.client.getText('/checkpoint');
+  const size = Number(cp.split('\n')[1]);
+  assert.equal(verifyCheckpointAdvance(trusted1, cp, logKey, await proofs(a)(trusted1.size, size)), []);
+  assert.equal(verifyCheckpointAdvance(null, cp, logKey, []), []);
+  assert.equal(codes(verifyCheckpointAdvance(trusted1, cp, generateKey('cotc.local/ledger').verifierKey, [])), ['bad_checkpoint_signature']);
+  assert.equal(codes(verifyCheckpointAdvance(trusted1, cp.replace(/\n\d+\n/, '\n999\n'), logKey, [])), ['bad_checkpoint_signature']);
+  assert.equal(codes(verifyCheckpointAdvance(trusted1, cp, logKey, [])), ['inconsistent_checkpoint']);
+  const read = readCheckpoint(cp, logKey);
+  assert.ok(read.ok);
+  if (read.ok) assert.equal({ size: read.checkpoint.size, text: read.checkpoint.text }, { size, text: cp });
+});
+
+test('TrustState: remember the key on first use, the checkpoint only forwards', () => {
+  const url = 'http://ledger.example/';
+  let st = emptyTrustState();
+  assert.is(rememberedKey(st, url), undefined);
+  assert.is(rememberedCheckpoint(st, url), null);
+  st = remember(st, url, logKey, { size: trusted2.size, root: trusted2.root, text: trusted2.text! });
+  assert.is(rememberedKey(st, 'http://ledger.example'), logKey);
+  assert.is(rememberedCheckpoint(st, url, logKey)!.size, trusted2.size);
+  // An older checkpoint never replaces a newer one under the same key.
+  const st2 = remember(st, url, logKey, { size: trusted1.size, root: trusted1.root, text: trusted1.text! });
+  assert.is(rememberedCheckpoint(st2, url)!.size, trusted2.size);
+  assert.is(rememberedCheckpoint(st, url)!.size, trusted2.size, 'the input state is not changed');
+  // Another key starts afresh; its checkpoint does not mix with the old key's.
+  const other = generateKey('other').verifierKey;
+  const st3 = remember(st2, url, other, null);
+  assert.is(rememberedKey(st3, url), other);
+  assert.is(rememberedCheckpoint(st3, url), null);
+  assert.is(rememberedCheckpoint(st2, url, other), null);
+  // Round trip through JSON, and hostile JSON.
+  assert.equal(parseTrustState(JSON.parse(JSON.stringify(st2))), st2);
+  const hostile = parseTrustState(JSON.parse('{"servers":{"__proto__":{"logKey":"k"},"x":{"logKey":1},"y":{"logKey":"k","checkpoint":{"size":-1,"root":"","text":""}}}}'));
+  assert.is(rememberedKey(hostile, '__proto__'), 'k');
+  assert.is(rememberedKey(hostile, 'x'), undefined);
+  assert.is(rememberedCheckpoint(hostile, 'y'), null);
+  assert.is(({} as any).logKey, undefined, 'no prototype pollution');
+  assert.is(rememberedKey(emptyTrustState(), 'constructor'), undefined);
+});
+
+test.run();
