@@ -12,6 +12,7 @@ import { canonicalBytes, donorCommitment, parseIJson, validateEnvelope, type Env
 import { verifyStrictNode } from '../src/crypto/ed25519-node.ts';
 import { LogService } from '../src/log/service.ts';
 import { LevelStore } from '../src/storage/level.ts';
+import { VerifyPool } from '../src/crypto/verify-pool.ts';
 import { startServer } from '../src/server.ts';
 import { machine, percentile, rate, table } from './bench-util.ts';
 
@@ -82,11 +83,12 @@ function parseSignerKeyPub(_s: Envelope[]): Uint8Array {
   return benchPub!;
 }
 
-async function inProcess(concurrency: number) {
-  const dir = path.join(tmp, `inproc-${concurrency}`);
+async function inProcess(concurrency: number, threads: number) {
+  const dir = path.join(tmp, `inproc-${concurrency}-${threads}`);
+  const pool = threads > 0 ? new VerifyPool(threads) : undefined;
   const opKey = generateKey('operator');
-  const log = await LogService.open({ store: new LevelStore(dir), logKey: generateKey('bench.example/log').signerKey, operatorKey: opKey.signerKey });
-  const { setup, events } = makeEvents(opKey.signerKey, N, `p${concurrency}`);
+  const log = await LogService.open({ store: new LevelStore(dir), logKey: generateKey('bench.example/log').signerKey, operatorKey: opKey.signerKey, pool });
+  const { setup, events } = makeEvents(opKey.signerKey, N, `p${concurrency}t${threads}`);
   for (const e of setup) if ((await log.submit(e)).status !== 201) throw new Error('setup failed');
   const lat: number[] = [];
   let next = 0;
@@ -105,6 +107,7 @@ async function inProcess(concurrency: number) {
   const ms = performance.now() - t0;
   commits = log.size;
   await log.close();
+  await pool?.close();
   lat.sort((a, b) => a - b);
   return { eps: rate(events.length, ms), p50: percentile(lat, 50), p99: percentile(lat, 99), size: commits };
 }
@@ -174,7 +177,7 @@ async function storageOnly(batch: number) {
 
 async function overHttp(mode: 'batched' | 'single', concurrency: number, count: number) {
   const dir = path.join(tmp, `http-${mode}-${concurrency}`);
-  const s = await startServer(dir, { port: 0, host: '127.0.0.1' });
+  const s = await startServer(dir, { port: 0, host: '127.0.0.1', quiet: true });
   const opKey = fs.readFileSync(path.join(dir, 'operator.key'), 'utf8').trim();
   const { setup, events } = makeEvents(opKey, count, `h${mode}${concurrency}`);
   const post = async (body: unknown) => {
@@ -221,9 +224,10 @@ console.log();
 const rows: Array<Array<string | number>> = [];
 rows.push(['signature ceiling, 1 core (verifyStrictNode)', c.one, '', '', '']);
 rows.push([`signature ceiling, ${c.cores} cores (workers)`, c.all, '', '', '']);
-for (const conc of [256, 2000]) {
-  const r = await inProcess(conc);
-  rows.push([`in process, ${conc} concurrent submitters`, r.eps, r.p50, r.p99, `${((r.eps / c.all) * 100).toFixed(0)}% of ${c.cores}-core ceiling`]);
+for (const [conc, threads] of [[1000, 0], [1000, c.cores], [4000, c.cores]] as const) {
+  const r = await inProcess(conc, threads);
+  const how = threads === 0 ? 'signatures inline' : `signatures on ${threads} worker threads`;
+  rows.push([`in process, ${conc} concurrent submitters, ${how}`, r.eps, r.p50, r.p99, `${((r.eps / c.all) * 100).toFixed(0)}% of ${c.cores}-core ceiling`]);
 }
 const hb = await overHttp('batched', 4, Math.min(N, 100_000));
 rows.push(['HTTP, arrays of 1000, 4 clients', hb.eps, hb.p50, hb.p99, `${((hb.eps / c.all) * 100).toFixed(0)}%`]);

@@ -2,6 +2,7 @@
 // errors that carry an exit code, key files, amounts, document hashes, ids, and printing
 // the server's answers. Exit codes (DESIGN.md "The CLI"): 0 success, 1 a check failed or
 // the server rejected an event, 2 usage, file or network error.
+import { currencyDecimals, formatAmount } from '@cotc/ledger';
 import fs from 'node:fs';
 import path from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -99,19 +100,6 @@ export function repeatable(value: string, previous: string[] | undefined): strin
   return [...(previous ?? []), value];
 }
 
-// ISO 4217 minor units of the currencies that do not have 2 (everything else is taken to
-// have 2, the common case; an unknown currency's decimals are refused, minor units work).
-const ZERO_DECIMALS = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX', 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
-const THREE_DECIMALS = new Set(['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND']);
-const FOUR_DECIMALS = new Set(['CLF', 'UYW']);
-
-export function currencyDecimals(currency: string): number {
-  if (ZERO_DECIMALS.has(currency)) return 0;
-  if (THREE_DECIMALS.has(currency)) return 3;
-  if (FOUR_DECIMALS.has(currency)) return 4;
-  return 2;
-}
-
 export function needCurrency(value: string, option = '--currency'): string {
   if (!/^[A-Z]{3}$/.test(value)) {
     const hint = /^[A-Za-z]{3}$/.test(value) ? ` (did you mean ${value.toUpperCase()}?)` : '';
@@ -145,15 +133,6 @@ export function parseAmount(value: string, currency: string, option = '--amount'
   if (minor <= 0n) throw usage(`${option}: ${JSON.stringify(value)}: the amount must be more than zero`);
   if (minor > MAX_MINOR) throw usage(`${option}: ${JSON.stringify(value)} is more than 2^63-1 minor units`);
   return { currency, value: minor.toString() };
-}
-
-/** "CNY 12.34" from minor units (as DESIGN.md amounts: integer strings). */
-export function formatAmount(a: Amount | { currency: string; value: string }): string {
-  const d = currencyDecimals(a.currency);
-  if (!/^[0-9]+$/.test(a.value)) return `${a.currency} ${a.value}`;
-  if (d === 0) return `${a.currency} ${a.value}`;
-  const v = a.value.padStart(d + 1, '0');
-  return `${a.currency} ${v.slice(0, -d)}.${v.slice(-d)}`;
 }
 
 /** SHA-256 of each file, named by its basename: the documents never leave the machine. */
@@ -252,3 +231,5 @@ export async function postAndReport(c: LedgerClient, events: Envelope | Envelope
   for (const o of outcomes) io.out(o.line);
   return { code: outcomes.every((o) => o.accepted) ? 0 : 1, outcomes };
 }
+
+export { currencyDecimals, formatAmount };

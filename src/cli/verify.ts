@@ -86,8 +86,12 @@ export async function verifyCommand(donationId: string, o: VerifyCliOptions, io:
     netError(e);
   }
 
+  let unreachable: ClientError | undefined;
   const consistency = async (from: number, to: number): Promise<string[]> => {
-    const p = await c.get<{ from?: unknown; to?: unknown; hashes?: unknown }>(`/v1/proofs/consistency?from=${from}&to=${to}`);
+    const p = await c.get<{ from?: unknown; to?: unknown; hashes?: unknown }>(`/v1/proofs/consistency?from=${from}&to=${to}`).catch((e) => {
+      if (e instanceof ClientError && e.code === 'network') unreachable = e;
+      throw e;
+    });
     if (p?.from !== from || p?.to !== to || !Array.isArray(p.hashes)) throw new Error(`consistency proof ${from}→${to}: malformed answer`);
     return p.hashes as string[];
   };
@@ -104,6 +108,9 @@ export async function verifyCommand(donationId: string, o: VerifyCliOptions, io:
     if (e instanceof VerifyError) throw usage(`${e.code === 'bad_log_key' ? '--log-key' : 'verify'}: ${e.message}`);
     throw e;
   }
+
+  // The server went away between the trace and the consistency proof: a network error, not a failed check.
+  if (unreachable && r.problems.length > 0 && r.problems.every((p) => p.code === 'consistency_unavailable')) netError(unreachable);
 
   let tree = '';
   try {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { generateKey } from '@cotc/tlog';
 import { donorCommitment } from '@cotc/ledger';
 import { tempDir, testServer } from '../helpers/server.ts';
+import { CliError, formatAmount, parseAmount } from '../../src/cli/common.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const stateHome = tempDir('cotc-cli-state-');
@@ -48,6 +49,45 @@ const verifierKeys: Record<string, string> = {};
 const pub = (name: string) => verifierKeys[name]!;
 const work = tempDir('cotc-cli-work-');
 const file = (name: string) => path.join(work, name);
+
+test('amounts: minor units or exactly the currency\'s decimals, nothing else', () => {
+  const ok: Array<[string, string, string]> = [
+    ['1234', 'CNY', '1234'],
+    ['12.34', 'CNY', '1234'],
+    ['0.05', 'USD', '5'],
+    ['1000', 'JPY', '1000'],
+    ['1.234', 'KWD', '1234'],
+    ['9223372036854775807', 'CNY', '9223372036854775807'],
+  ];
+  for (const [v, c, minor] of ok) assert.equal(parseAmount(v, c), { currency: c, value: minor }, v);
+  const bad: Array<[string, string, RegExp]> = [
+    ['12.3', 'CNY', /has 1 fraction digit, CNY has 2/],
+    ['12.345', 'CNY', /has 3 fraction digits, CNY has 2/],
+    ['12.00', 'JPY', /JPY has no minor unit/],
+    ['0', 'CNY', /not an amount/],
+    ['0.00', 'CNY', /more than zero/],
+    ['-5', 'CNY', /not an amount/],
+    ['012', 'CNY', /not an amount/],
+    ['1e3', 'CNY', /not an amount/],
+    ['1,234.00', 'CNY', /not an amount/],
+    [' 12.34', 'CNY', /not an amount/],
+    ['9223372036854775808', 'CNY', /more than 2\^63-1/],
+  ];
+  for (const [v, c, re] of bad) {
+    try {
+      parseAmount(v, c);
+      assert.unreachable(v);
+    } catch (e) {
+      assert.instance(e, CliError, v);
+      assert.is((e as CliError).exitCode, 2);
+      assert.match((e as Error).message, /^--amount: /);
+      assert.match((e as Error).message, re, v);
+    }
+  }
+  assert.is(formatAmount({ currency: 'CNY', value: '5' }), 'CNY 0.05');
+  assert.is(formatAmount({ currency: 'CNY', value: '123456' }), 'CNY 1234.56');
+  assert.is(formatAmount({ currency: 'JPY', value: '1000' }), 'JPY 1000');
+});
 
 test('setup: a server', async () => {
   server = await testServer();
@@ -182,14 +222,20 @@ test('donate prints the donor\'s receipt; the commitment opens with it', async (
   assert.match(d2.out, /accepted donation gift-2/);
 });
 
-test('transfer and disburse (with a receipt file, hashed locally), then confirm by the payee', async () => {
+test('org keys; transfer and disburse (with a receipt file, hashed locally), then confirm by the payee', async () => {
   const key = ['--key', file('charity-a.key'), '--server', server.url];
   const invoice = file('invoice-2020-07.pdf');
   fs.writeFileSync(invoice, 'INVOICE: 236 water filters\n');
-  const [t, dis] = await Promise.all([
+  const rotated = generateKey('charity-a').verifierKey;
+  const [keys, t, dis] = await Promise.all([
+    cli(['org', 'keys', '--key-file', file('charity-a.key'), '--org', 'charity-a', '--add', rotated, '--server', server.url]),
     cli(['transfer', ...key, '--from', 'general', '--to', 'meals', '--amount', '30.00', '--currency', 'CNY', '--memo', 'meals for elderly people living alone']),
     cli(['disburse', ...key, '--fund', 'general', '--amount', '50.00', '--currency', 'CNY', '--payee', 'payee-b', '--purpose', 'water filters', '--receipt-file', invoice, '--id', 'pay-filters']),
   ]);
+  assert.is(keys.code, 0, show(keys));
+  assert.match(keys.out, /accepted org\.keys \S+: seq \d+/);
+  const org = await server.client.get<{ keys: unknown }>('/v1/orgs/charity-a');
+  assert.ok(JSON.stringify(org).includes(rotated), JSON.stringify(org));
   assert.is(t.code, 0, show(t));
   assert.match(t.out, /accepted transfer \S+: seq \d+, leaf [0-9a-f]{64}, included in checkpoint of size \d+/);
   assert.is(dis.code, 0, show(dis));

@@ -11,3 +11,4 @@ export { LedgerState } from './state.ts';
 export type * from './state.ts';
 export * from './trace.ts';
 export * from './replay.ts';
+export * from './amount.ts';

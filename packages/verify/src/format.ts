@@ -3,6 +3,7 @@
 // the amount on every flow, the unspent remainder in every fund, each line ✓ or ✗ with
 // its problems. Everything printed that came from the bundle is stripped of control and
 // bidirectional-override characters, so a hostile bundle cannot repaint the terminal.
+import { formatAmount } from '@cotc/ledger';
 import type { FlowResult, NodeResult, VerifyResult } from './types.ts';
 
 const OK = '✓';
@@ -26,18 +27,23 @@ function group(value: string): string {
   return /^[0-9]+$/.test(value) ? value.replace(/\B(?=(\d{3})+(?!\d))/g, ' ') : safeText(value);
 }
 
+/** "CNY 35.45" from minor units; anything not a plain integer is shown escaped, as is. */
+function money(value: string, currency: string): string {
+  return /^[0-9]+$/.test(value) && /^[A-Z]{3}$/.test(currency) ? formatAmount({ currency, value }) : `${safeText(value)} ${safeText(currency)}`;
+}
+
 function describe(n: NodeResult, currency: string): string {
   const id = safeText(n.event);
   const by = n.signer ? ` — signed by ${safeText(n.signer.org)}` : '';
   const at = ` [#${n.index}]`;
   switch (n.type) {
     case 'donation':
-      return `donation ${id}: ${n.amount !== undefined ? `${group(n.amount)} ${currency}` : '?'} into fund ${safeText(n.fund ?? '?')}${by}${at}`;
+      return `donation ${id}: ${n.amount !== undefined ? money(n.amount, currency) : '?'} into fund ${safeText(n.fund ?? '?')}${by}${at}`;
     case 'transfer':
       return `transfer ${id}: ${safeText(n.from ?? '?')} → fund ${safeText(n.fund ?? '?')}${n.memo ? ` ${q(n.memo)}` : ''}${by}${at}`;
     case 'disbursement':
       return `disbursement ${id}: paid to ${q(n.payee)} for ${q(n.purpose)} from fund ${safeText(n.from ?? '?')}${
-        n.eventAmount ? ` (payment of ${group(n.eventAmount.value)} ${safeText(n.eventAmount.currency)} in all)` : ''
+        n.eventAmount ? ` (payment of ${money(n.eventAmount.value, n.eventAmount.currency)} in all)` : ''
       }${by}${at}`;
     case 'confirmation':
       return `confirmation ${id}: ${q(n.statement)}${by}${at}`;
@@ -101,7 +107,7 @@ export function formatTraceTree(result: VerifyResult, bundle?: unknown): string 
   const shown = new Set<string>();
   const render = (n: NodeResult, flow: FlowResult | undefined, head: string, cont: string) => {
     const ok = n.ok && (flow === undefined || flow.ok);
-    const amount = flow ? `${group(flow.value)} ${currency} → ` : '';
+    const amount = flow ? `${money(flow.value, currency)} → ` : '';
     if (shown.has(n.event)) {
       lines.push(`${head}${ok ? OK : BAD} ${amount}${safeText(n.event)} (shown above)`);
       return;
@@ -112,7 +118,7 @@ export function formatTraceTree(result: VerifyResult, bundle?: unknown): string 
     const extra: string[] = [...docLines(n)];
     for (const p of n.problems) extra.push(`${BAD} ${safeText(p, 500)}`);
     for (const p of flow?.problems ?? []) extra.push(`${BAD} ${safeText(p, 500)}`);
-    const unspent = n.unspent !== undefined && n.unspent !== '0' ? `unspent: ${group(n.unspent)} ${currency} still in fund ${safeText(n.fund ?? '?')}` : undefined;
+    const unspent = n.unspent !== undefined && n.unspent !== '0' ? `unspent: ${money(n.unspent, currency)} still in fund ${safeText(n.fund ?? '?')}` : undefined;
     const pad = kids.length > 0 || unspent ? `${cont}│    ` : `${cont}     `;
     for (const e of extra) lines.push(`${pad}${e}`);
     kids.forEach((k, i) => {
