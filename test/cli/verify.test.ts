@@ -98,12 +98,12 @@ test('a real donation verifies with its path and amounts; receipts; unknown dona
   ]);
   assert.is(ok.code, 0, show(ok));
   assert.match(ok.err, /trusting .* log key on first use: cotc\.local\/ledger\+/);
-  assert.match(ok.out, /donation gift-verify-1: 10 000 CNY into fund general-v/);
-  assert.match(ok.out, /6 000 CNY → transfer tr-v/);
-  assert.match(ok.out, /4 500 CNY → disbursement dis-v: paid to "payee-v" for "water filters"/);
+  assert.match(ok.out, /donation gift-verify-1: CNY 100\.00 into fund general-v/);
+  assert.match(ok.out, /CNY 60\.00 → transfer tr-v/);
+  assert.match(ok.out, /CNY 45\.00 → disbursement dis-v: paid to "payee-v" for "water filters"/);
   assert.match(ok.out, /receipt "invoice\.pdf" sha256 (ab){32}/);
   assert.match(ok.out, /confirmation conf-v: "236 water filters installed"/);
-  assert.match(ok.out, /unspent: 4 000 CNY still in fund general-v/);
+  assert.match(ok.out, /unspent: CNY 40\.00 still in fund general-v/);
   assert.match(ok.out, /\nVERIFIED: donation gift-verify-1 of CNY 100\.00 into general-v; 4 events .* checkpoint 9 /);
   const saved = JSON.parse(fs.readFileSync(st, 'utf8'));
   const rec = saved.logs[server.url];

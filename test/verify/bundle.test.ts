@@ -314,13 +314,13 @@ test('formatTraceTree draws the path from the donation to the confirmations', as
   const out = formatTraceTree(r, bundle);
   assert.match(out, /^✓ donation d1: every hop verified/);
   assert.match(out, /this donation is yours/);
-  assert.match(out, /✓ donation d1: 1 000 CNY into fund water/);
-  assert.match(out, new RegExp(`✓ 1 000 CNY → transfer ${ids.t}: water → fund school-water "grant for 236 schools"`));
-  assert.match(out, /✓ 400 CNY → disbursement .*paid to "Filter Co" for "236 water filters"/);
+  assert.match(out, /✓ donation d1: CNY 10\.00 into fund water/);
+  assert.match(out, new RegExp(`✓ CNY 10\\.00 → transfer ${ids.t}: water → fund school-water "grant for 236 schools"`));
+  assert.match(out, /✓ CNY 4\.00 → disbursement .*paid to "Filter Co" for "236 water filters"/);
   assert.match(out, new RegExp(`receipt "invoice.pdf" sha256 ${sha('a')}`));
   assert.match(out, /✓ confirmation .*"236 water filters installed" — signed by auditor/);
-  assert.match(out, /✓ 100 CNY → reversal .* of .*"returned payment", money back into fund school-water/);
-  assert.match(out, /unspent: 500 CNY still in fund school-water/);
+  assert.match(out, /✓ CNY 1\.00 → reversal .* of .*"returned payment", money back into fund school-water/);
+  assert.match(out, /unspent: CNY 5\.00 still in fund school-water/);
   assert.not.match(out, /✗/);
 
   const b = clone(bundle);

@@ -84,7 +84,12 @@ export function appendIndexes(n: number): number[] {
 
 /** k = the largest power of two strictly below n (n ≥ 2), and log2(k). */
 function maxpow2(n: number): [number, number] {
-  let l = 0;
+  if (n <= 0x80000000) {
+    // 31 - clz32(n - 1) = floor(log2(n - 1)): the exponent of the largest power of two < n.
+    const l = n <= 1 ? 0 : 31 - Math.clz32(n - 1);
+    return [2 ** l, l];
+  }
+  let l = 31;
   while (pow2(l + 1) < n) l++;
   return [pow2(l), l];
 }
