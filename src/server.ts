@@ -8,7 +8,8 @@ import { LogService, type ServiceOptions } from './log/service.ts';
 import { LevelStore } from './storage/level.ts';
 import { VerifyPool } from './crypto/verify-pool.ts';
 import { createApp, type AppDeps } from './http/app.ts';
-import { MAX_HEADER_BYTES } from './http/limits.ts';
+import { MAX_HEADER_BYTES, SERVER_TIMEOUTS } from './http/limits.ts';
+import { RateLimiter, type RateLimitOptions } from './http/ratelimit.ts';
 import { Metrics } from './http/metrics.ts';
 import { createLogger, resolveLogLevel, type LogLevel } from './http/logging.ts';
 
@@ -20,6 +21,8 @@ export interface RunningServer {
   app: Express;
   metrics: Metrics;
   logger: Logger;
+  /** the per-client write limits (null when turned off) */
+  rateLimiter: RateLimiter | null;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,10 @@ export interface StartOptions extends OpenLogOptions {
   quiet?: boolean;
   /** where request logs go (default: stdout) */
   logDestination?: DestinationStream;
+  /** per-client limits on POST /v1/events (src/http/ratelimit.ts); false turns them off */
+  rateLimit?: RateLimitOptions | false;
+  /** socket timeouts in ms (defaults: SERVER_TIMEOUTS in src/http/limits.ts) */
+  timeouts?: Partial<typeof SERVER_TIMEOUTS>;
 }
 
 export async function openLog(dir: string, opts: OpenLogOptions & { pool?: VerifyPool } = {}): Promise<LogService> {
@@ -75,13 +82,20 @@ export async function startServer(dir: string, opts: StartOptions = {}): Promise
     throw e;
   }
   metrics.attach(log);
-  const app = createApp({ log, extend: opts.extend, onRequest: opts.onRequest, metrics, logger });
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
-  // Slow clients must not hold sockets forever (headers within 10 s, whole request 30 s).
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+  const rateLimiter = opts.rateLimit === false ? null : new RateLimiter(opts.rateLimit);
+  const app = createApp({ log, extend: opts.extend, onRequest: opts.onRequest, metrics, logger, rateLimiter: rateLimiter ?? undefined });
+  const t = { ...SERVER_TIMEOUTS, ...opts.timeouts };
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: t.checkIntervalMs }, app);
+  // Slow clients must not hold sockets forever (headers within 10 s, whole request 30 s;
+  // node checks every checkIntervalMs, so that is the slack on both).
+  server.headersTimeout = t.headersMs;
+  server.requestTimeout = t.requestMs;
+  server.keepAliveTimeout = t.keepAliveMs;
   server.maxHeadersCount = 100;
+  // What node refuses before express sees it (headers over 16 KiB, malformed HTTP, a timeout)
+  // is answered in our error shape too, and CONNECT (which node would just drop) as a 404.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerClientError(err, socket));
+  server.on('connect', (_req, socket) => socket.end(rawError(404, 'not_found', 'no route CONNECT')));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1', () => resolve());
@@ -97,6 +111,7 @@ export async function startServer(dir: string, opts: StartOptions = {}): Promise
     app,
     metrics,
     logger,
+    rateLimiter,
     async close() {
       await new Promise<void>((r) => {
         server.close(() => r());
@@ -107,4 +122,25 @@ export async function startServer(dir: string, opts: StartOptions = {}): Promise
       logger.flush?.();
     },
   };
+}
+
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'headers_too_large', `request headers over ${MAX_HEADER_BYTES} bytes`],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'timeout', 'the request took too long to arrive'],
+};
+
+function rawError(status: number, code: string, message: string): string {
+  const body = JSON.stringify({ error: { code, message } });
+  return `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/** node's default clientError answer (status line only) in our JSON error shape. */
+function answerClientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
+  const inFlight = (socket as unknown as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'bad_request', 'malformed HTTP request'];
+  socket.end(rawError(status, code, message));
 }

@@ -13,9 +13,18 @@ program
   .option('--data <dir>', 'data directory (created with its keys and entry 0 on first start)', './data')
   .option('--port <n>', 'port', '8080')
   .option('--host <h>', 'host to listen on', '127.0.0.1')
-  .action(async (o: { data: string; port: string; host: string }) => {
+  .option('--demo', 'when --data does not exist yet, first fill it with the demo story (see `demo`)')
+  .action(async (o: { data: string; port: string; host: string; demo?: boolean }) => {
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`--port: ${o.port} is not a port number`);
+    const fs = await import('node:fs');
+    if (o.demo && !fs.existsSync(o.data)) {
+      const { createDemo } = await import('../demo/demo.ts');
+      const d = await createDemo(o.data, { log: (line) => console.log(line), server: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}` });
+      console.log(`cotc: demo ledger of ${d.size} entries written to ${o.data}`);
+    } else if (o.demo) {
+      console.log(`cotc: ${o.data} exists; serving it as it is (--demo fills only a new data directory)`);
+    }
     // Imported here, not at the top: express and LevelDB cost a second of startup to every other command.
     const { startServer } = await import('../server.ts');
     const s = await startServer(o.data, { port, host: o.host });

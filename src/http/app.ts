@@ -10,6 +10,7 @@ import { MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE, PREFLIGHT_MAX_AGE } from './limits
 import { Metrics, routeLabel } from './metrics.ts';
 import { assignRequestId, createLogger, logRequest, requestId } from './logging.ts';
 import { openApiDocument } from './openapi.ts';
+import type { RateLimiter } from './ratelimit.ts';
 import type { Logger } from 'pino';
 
 export { MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE };
@@ -26,6 +27,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** request logs, one line per request (default: silent) */
   logger?: Logger;
+  /** per-client limits on POST /v1/events (429 rate_limited); none when absent */
+  rateLimiter?: RateLimiter;
 }
 
 function intParam(q: unknown, name: string, def: number | undefined, min: number, max: number): number {
@@ -65,6 +68,10 @@ function readJsonBody(req: Request): Promise<Uint8Array> {
   const charset = /charset=([^;]+)/.exec(ct)?.[1]?.trim().replace(/"/g, '');
   if (charset && charset !== 'utf-8' && charset !== 'utf8') {
     return Promise.reject(new HttpError(415, 'unsupported_media_type', `charset must be utf-8, got ${charset}`));
+  }
+  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (encoding !== 'identity') {
+    return Promise.reject(new HttpError(415, 'unsupported_media_type', `content-encoding must be identity, got ${encoding}`));
   }
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > MAX_BODY_BYTES) return Promise.reject(new HttpError(413, 'too_large', `body over ${MAX_BODY_BYTES} bytes`));
@@ -141,6 +148,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.post('/v1/events', async (req, res) => {
+    deps.rateLimiter?.chargeRequest(req, res);
     const body = await readJsonBody(req);
     let value: unknown;
     try {
@@ -153,12 +161,14 @@ export function createApp(deps: AppDeps): express.Express {
       if (!value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x))) {
         throw new HttpError(400, 'schema', 'every element of an array of events must be an object');
       }
+      deps.rateLimiter?.chargeEvents(req, res, value.length);
       // Judged in array order, each seeing those accepted before it (DESIGN.md "Posting").
       const results = await log.submitMany(value);
       for (const r of results) if ('error' in r) metrics.onRejected(r.error.code);
       res.status(200).json(results.map(arrayResult));
       return;
     }
+    deps.rateLimiter?.chargeEvents(req, res, 1);
     const r = await log.submit(value);
     if ('error' in r) metrics.onRejected(r.error.code);
     res.status(r.status).json(singleResult(r));

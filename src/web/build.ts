@@ -41,7 +41,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const ENTRY = path.join(here, 'client', 'main.ts');
 const CSS = path.join(here, 'app.css');
 const FAVICON = path.join(here, 'favicon.svg');
-const LEDGER_SCHEMA = fileURLToPath(import.meta.resolve('@cotc/ledger')).replace(/index\.ts$/, 'schema.ts');
+const LEDGER_SCHEMA = path.resolve(here, '..', '..', 'packages', 'ledger', 'src', 'schema.ts');
 
 type StandaloneFn = (ajv: unknown, refs?: Record<string, string>) => string;
 const standaloneCode: StandaloneFn =

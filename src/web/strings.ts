@@ -1,0 +1,224 @@
+// Every string the donor page shows, in one table keyed by message id, so that a Chinese
+// or Thai table can follow (add `zh`/`th` tables with the same keys and pick one by
+// navigator.language in setLanguage). `{name}` is a placeholder filled by t().
+// Messages that come from the verifier (@cotc/verify problem messages) are English and are
+// shown as they are, next to their stable code (e.g. bad_inclusion_proof).
+
+export const en = {
+  'app.name': 'Charities on the Chain',
+  'app.tagline': 'Where did the gift go? Checked in your browser.',
+  'nav.home': 'Find a donation',
+  'nav.log': 'The log',
+  'nav.skip': 'Skip to content',
+  'footer.text':
+    'Every check on this page runs in your browser with @cotc/verify and trusts only the log’s public key: the checkpoint’s signature, every inclusion proof, every signature, every amount.',
+  'noscript': 'This page verifies donations in your browser and needs JavaScript. The same checks are available on the command line: pnpm cotc verify <donation-id> --server URL.',
+  'loading': 'Loading…',
+
+  // Home
+  'home.title': 'Where did my gift go?',
+  'home.intro':
+    'Enter the id of your donation to see the path of the money — through funds and grants to payments and confirmed deliveries — with every step checked against the public log. Add the receipt secret you were given to prove the donation is yours.',
+  'home.donation': 'Donation id',
+  'home.donationHint': 'For example donation-gfg-000001 (on your receipt).',
+  'home.secret': 'Receipt secret (optional)',
+  'home.secretHint': 'Stays in this browser: it is put after # in the address, which is never sent to any server.',
+  'home.server': 'Ledger server URL',
+  'home.serverHint': 'The server to ask, e.g. https://ledger.example.org. Any server will do: answers are checked with the log key.',
+  'home.key': 'Log key (optional on first use)',
+  'home.keyHint': 'The log’s public key, name+hexid+base64, as the charity publishes it. Without it the server’s own key is trusted on first use and remembered.',
+  'home.submit': 'Show and verify',
+  'home.recent': 'Recent donations',
+  'home.noServer': 'Choose a ledger server to start.',
+  'home.badId': 'A donation id is 1 to 128 letters, digits or . _ : - and starts with a letter or digit.',
+  'home.badServer': 'Enter an http:// or https:// URL.',
+  'home.badKey': 'This is not a log key (name+hexid+base64): {reason}',
+
+  // Status
+  'status.loading': 'Checking this donation against the log…',
+  'status.verified': 'Verified',
+  'status.verifiedText':
+    'Every step below is in the log — proven by an inclusion proof against a checkpoint of {size} entries signed by the log key — signed by its organisation, and the amounts add up.',
+  'status.failed': 'Verification failed',
+  'status.failedText': '{count} problem(s) found. What the server claims below is not proven: see the reasons.',
+  'status.notFound': 'Not in the log',
+  'status.notFoundText': 'The server says there is no donation {id} in the log.',
+  'status.error': 'Could not check',
+  'status.errorText': 'The ledger server could not be reached or answered oddly: {reason}',
+  'status.badId': 'This is not a donation id.',
+
+  // Donation summary
+  'donation.title': 'Donation {id}',
+  'donation.amount': 'Amount',
+  'donation.channel': 'Given through',
+  'donation.fund': 'Into fund',
+  'donation.org': 'Received by',
+  'donation.time': 'Recorded',
+  'donation.seq': 'Log entry',
+  'donation.paid': 'Paid out to payees',
+  'donation.unspent': 'Not yet spent',
+  'receipt.matched': 'Your receipt secret matches: this donation is yours.',
+  'receipt.mismatch': 'The receipt secret does not match this donation (not yours, or mistyped).',
+  'receipt.notGiven': 'Have the receipt secret? Enter it to prove this donation is yours. It stays in this browser.',
+  'receipt.label': 'Receipt secret',
+  'receipt.submit': 'Check',
+
+  // Trust
+  'trust.title': 'How this was checked',
+  'trust.key': 'Log key',
+  'trust.key.pinned': 'Pinned: given in the link or form you used.',
+  'trust.key.remembered': 'Remembered by this browser from an earlier visit to this server.',
+  'trust.key.tofu':
+    'Trusted on first use: this browser had no key for this server, so it took the one the server gives (GET /v1/log) and remembered it. Compare it with the key the charity publishes.',
+  'trust.key.differs': 'The key you gave differs from the one this browser remembered for this server ({old}). Checking with the key you gave.',
+  'trust.servedBy':
+    'This page was served by the server it checks. A dishonest server could also change the page itself; for a check that does not depend on it, open the static verifier (pnpm build:web → dist/web/index.html, hostable anywhere or from disk) pinned to the log key.',
+  'trust.static': 'Static verifier: this page is not served by the ledger; it asks {server} and checks every answer with the log key.',
+  'trust.checkpoint': 'Checkpoint',
+  'trust.checkpointText': '{size} entries, root {root}, signed by the log key ✓',
+  'trust.checkpointBad': 'The checkpoint did not verify ✗',
+  'trust.consistency': 'Consistency',
+  'trust.consistent': 'Consistent with the checkpoint of {size} entries this browser saw before: the log only grew ✓',
+  'trust.same': 'The same checkpoint this browser saw before ✓',
+  'trust.first': 'First visit from this browser: the checkpoint is remembered, and later visits check that the log only grew.',
+  'trust.fork': 'The log is not consistent with what this browser saw before ✗',
+  'trust.witnesses': 'Witnesses',
+  'trust.noWitnesses': 'None yet: no independent witness cosigns this log’s checkpoints, so only the log key vouches for them.',
+  'trust.witnessSigs': 'Also signed by: {names} (keys this page does not know; not checked).',
+  'trust.server': 'Server',
+
+  // Diagram
+  'diagram.title': 'Where the money went',
+  'diagram.desc': 'From the donation (left) through funds and grants to payments and confirmed deliveries (right). Band widths are proportional to amounts.',
+  'diagram.hint': 'Scroll sideways to see the whole path →',
+  'diagram.legend.ok': 'verified',
+  'diagram.legend.bad': 'failed',
+  'diagram.legend.unspent': 'not yet spent',
+  'diagram.legend.confirms': 'confirms delivery',
+  'diagram.label': 'The path of donation {id}: {count} steps. Use Tab to move between steps and Enter to see details.',
+  'diagram.unspent': 'Not yet spent',
+  'diagram.inFund': 'in {fund}',
+  'diagram.of': 'of {amount}',
+  'diagram.toFund': '→ {fund}',
+  'diagram.toPayee': 'to {payee}',
+  'diagram.by': 'by {org}',
+  'diagram.undoes': 'undoes {event}',
+  'diagram.ok': '✓ Verified',
+  'diagram.bad': '✗ {reason}',
+  'diagram.nodeLabel': '{type} {id}, {amount}. {status}',
+  'diagram.empty': 'No steps to draw.',
+  'list.title': 'The path as a list',
+
+  'type.donation': 'Donation',
+  'type.transfer': 'Transfer / grant',
+  'type.disbursement': 'Payment',
+  'type.confirmation': 'Delivery confirmed',
+  'type.reversal': 'Reversal',
+
+  // Reasons, short, by verifier code
+  'reason.bad_inclusion_proof': 'Not proven in the log',
+  'reason.bad_checkpoint_signature': 'Checkpoint not signed by the log key',
+  'reason.bad_checkpoint': 'Bad checkpoint',
+  'reason.bad_event_signature': 'Bad signature',
+  'reason.unknown_key': 'Signed by an unknown key',
+  'reason.revoked_key': 'Signed by a revoked key',
+  'reason.forbidden': 'Not allowed to sign this',
+  'reason.bad_entry_encoding': 'Entry bytes malformed',
+  'reason.bad_entry': 'Entry malformed',
+  'reason.bad_chain': 'Hash chain broken',
+  'reason.missing_entry': 'Entry missing',
+  'reason.bad_effects': 'Amounts do not add up',
+  'reason.bad_amount': 'Amount out of range',
+  'reason.trace_mismatch': 'Differs from the log',
+  'reason.conservation': 'Money not conserved',
+  'reason.inconsistent_checkpoint': 'Log forked',
+  'reason.rollback': 'Log rolled back',
+  'reason.other': 'Failed',
+
+  // Details
+  'details.title': 'Details',
+  'details.placeholder': 'Select a step in the diagram — click it, or Tab to it and press Enter — to see who signed it, its documents and its proof.',
+  'details.type': 'Type',
+  'details.id': 'Event id',
+  'details.seq': 'Log entry (seq)',
+  'details.signer': 'Signed by',
+  'details.signerKey': 'Signing key',
+  'details.unsigned': 'not verified',
+  'details.time': 'Posted at',
+  'details.loggedAt': 'Logged at',
+  'details.share': 'Money of this donation',
+  'details.eventAmount': 'Whole event',
+  'details.fund': 'Fund now holding it',
+  'details.from': 'From fund',
+  'details.payee': 'Payee',
+  'details.purpose': 'Purpose',
+  'details.memo': 'Memo',
+  'details.statement': 'Statement',
+  'details.confirms': 'Confirms',
+  'details.reverses': 'Reverses',
+  'details.reason': 'Reason',
+  'details.unspent': 'Not yet spent here',
+  'details.receipts': 'Receipt documents',
+  'details.evidence': 'Evidence documents',
+  'details.proof': 'Inclusion proof',
+  'details.proofText': 'Entry {index} in a tree of {size} entries; leaf hash {leaf}; {count} hashes up to the checkpoint’s root:',
+  'details.noProof': 'No inclusion proof in the answer.',
+  'details.problems': 'What failed',
+  'details.status.ok': '✓ Verified: in the log, signed, amounts add up.',
+  'details.status.bad': '✗ Not verified.',
+  'details.close': 'Close details',
+  'details.unspentNode': 'This part of the donation is still in fund {fund}: it has not been passed on or paid out yet.',
+
+  'problems.title': 'Problems found',
+  'problems.at': 'entry {index}',
+
+  // Log page
+  'log.title': 'The log',
+  'log.intro': 'The public, append-only log every donation and every move of money is written to. Its checkpoints are signed by the log key; this page checks them.',
+  'log.size': 'Entries',
+  'log.origin': 'Origin',
+  'log.checkpoint': 'Latest checkpoint',
+  'log.checkpointOk': 'Signature by the log key verified ✓',
+  'log.checkpointBad': 'The checkpoint did not verify ✗: {reason}',
+  'log.recent': 'Recent donations',
+  'log.noDonations': 'No donations yet.',
+  'log.search': 'Find an event by id',
+  'log.searchLabel': 'Event id',
+  'log.searchSubmit': 'Find',
+  'log.searchNotFound': 'No event {id} in the log.',
+  'log.searchProven': '✓ Entry {index} is in the log: its inclusion proof leads to a checkpoint of {size} entries signed by the log key.',
+  'log.searchUnproven': '✗ Entry {index} is not proven: {reason}',
+  'log.searchSigNote': 'Signatures are checked on a donation’s page (its trace carries the organisations’ keys) or by a full audit (pnpm cotc audit).',
+  'log.openDonation': 'Open the path of this donation',
+  'log.keyChanged': 'The server now announces a different log key ({now}) than the one this browser trusts. Checking with the trusted key.',
+  'log.entry': 'Entry',
+  'log.col.donation': 'Donation',
+  'log.col.amount': 'Amount',
+  'log.col.fund': 'Fund',
+  'log.col.seq': 'Entry',
+
+  'notFound.title': 'Page not found',
+  'notFound.text': 'There is nothing at this address.',
+} as const;
+
+export type MessageId = keyof typeof en;
+export type Messages = { [K in MessageId]: string };
+
+let table: Messages = en;
+
+/** Replaces the table (a translation); missing ids fall back to English. */
+export function setMessages(m: Partial<Messages>): void {
+  table = { ...en, ...m };
+}
+
+/** The message `id`, with `{name}` placeholders filled from `params`. */
+export function t(id: MessageId, params: Record<string, string | number> = {}): string {
+  const s = table[id] ?? en[id] ?? id;
+  return s.replace(/\{([a-zA-Z]+)\}/g, (m, k: string) => (k in params ? String(params[k]) : m));
+}
+
+/** The short reason for a verifier problem code. */
+export function reason(code: string): string {
+  const id = `reason.${code}` as MessageId;
+  return id in en ? t(id) : t('reason.other');
+}
