@@ -418,6 +418,9 @@ export class LogService {
       }
       if (!persisted) {
         await this.#rollback(e);
+        // Writes stay refused (and /healthz says so) until a batch commits again: the next
+        // batch first recovers (re-reads the store, which a LevelStore reopens first).
+        this.#broken ??= e as Error;
         for (const x of results) x.p.resolve(x.fail ?? unavailable(e));
         return;
       }

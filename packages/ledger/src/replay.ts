@@ -141,3 +141,11 @@ export class Replayer {
 }
 
 export { CanonicalError };
+
+/** Replays a whole log from entry 0: the first problem (or null), the size replayed, the
+ * root of the replayed tree and the rebuilt state. */
+export function replay(entries: Iterable<Uint8Array>, opts: ReplayOptions = {}): { problem: ReplayProblem | null; size: number; root: Uint8Array; state: LedgerState } {
+  const r = new Replayer(opts);
+  for (const e of entries) if (r.push(e)) break;
+  return { problem: r.problem, size: r.size, root: r.root(), state: r.state };
+}
