@@ -12,6 +12,7 @@ import { MAX_HEADER_BYTES, SERVER_TIMEOUTS } from './http/limits.ts';
 import { RateLimiter, type RateLimitOptions } from './http/ratelimit.ts';
 import { Metrics } from './http/metrics.ts';
 import { createLogger, resolveLogLevel, type LogLevel } from './http/logging.ts';
+import { mountWeb } from './web/serve.ts';
 
 export interface RunningServer {
   url: string;
@@ -40,6 +41,8 @@ export interface StartOptions extends OpenLogOptions {
   port?: number;
   host?: string;
   extend?: AppDeps['extend'];
+  /** serve the donor page (GET /, /donations/:id, /log, /assets/*; default true) */
+  web?: boolean;
   onRequest?: AppDeps['onRequest'];
   /** request log level; default: silent when `quiet` or NODE_ENV=test, else env
    * COTC_LOG_LEVEL, else info */
@@ -83,7 +86,11 @@ export async function startServer(dir: string, opts: StartOptions = {}): Promise
   }
   metrics.attach(log);
   const rateLimiter = opts.rateLimit === false ? null : new RateLimiter(opts.rateLimit);
-  const app = createApp({ log, extend: opts.extend, onRequest: opts.onRequest, metrics, logger, rateLimiter: rateLimiter ?? undefined });
+  const extend: AppDeps['extend'] = (app) => {
+    if (opts.web !== false) mountWeb(app, { onError: (err) => logger.error({ err }, 'the donor page could not be built') });
+    opts.extend?.(app);
+  };
+  const app = createApp({ log, extend, onRequest: opts.onRequest, metrics, logger, rateLimiter: rateLimiter ?? undefined });
   const t = { ...SERVER_TIMEOUTS, ...opts.timeouts };
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: t.checkIntervalMs }, app);
   // Slow clients must not hold sockets forever (headers within 10 s, whole request 30 s;

@@ -307,9 +307,12 @@ export class LogService {
       while (this.#queue.length > 0) {
         const batch = this.#queue.splice(0, this.#maxBatch);
         if (this.#broken) {
+          // Re-read the store (a LevelStore reopens first); `broken` stays set, and /healthz
+          // 503, until a batch commits.
           try {
-            await this.recover();
+            await this.#load();
           } catch (e) {
+            this.#broken = e as Error;
             for (const p of batch) p.resolve(unavailable(e));
             continue;
           }
@@ -426,6 +429,7 @@ export class LogService {
       }
     }
     this.#hashes.remember(storedHashIndex(0, fromSize), batchHashes);
+    this.#broken = null;
     this.#head = head;
     this.#prev = prev;
     this.#onCommit?.({ entries: entries.length, ms: performance.now() - t0 });

@@ -12,8 +12,23 @@
 //   c/<size>      every published checkpoint, by size                    (UTF-8)
 // A commit is one db.batch with {sync: true}: LevelDB writes it to its log as one record
 // and fsyncs before returning, so it is all there after a crash or not at all.
+//
+// After a failed commit the database handle is never written to again: it is closed and
+// reopened first. A failed write (ENOSPC, EIO) can leave a torn record in LevelDB's log
+// while the handle goes on accepting (and syncing) later writes behind it; on the next
+// open LevelDB drops the torn record AND everything after it, so acknowledged batches
+// would vanish at restart (test/faults/disk-full.test.ts shows it: hundreds lost). A
+// reopen replays the log up to the torn record, writes what it holds to a table and
+// starts a new log, so the store then says truthfully what is durable. When the reopen
+// itself fails (the disk is still full), every call fails fast with ServiceUnavailableError
+// and the reopen is retried at most once per REOPEN_RETRY_MS, by the next call.
 import { Level } from 'level';
 import { checkBatch, StoreCorruptError, type CommitBatch, type Head, type LogStore } from './types.ts';
+import { ServiceUnavailableError } from '../log/service.ts';
+import { verifyLevelFiles } from './level-verify.ts';
+
+/** The least time between two attempts to reopen a store whose reopen failed. */
+export const REOPEN_RETRY_MS = 500;
 
 const hex16 = (n: number) => n.toString(16).padStart(16, '0');
 const dec = new TextDecoder('utf-8', { fatal: true });
@@ -24,14 +39,79 @@ type Op = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: 
 export class LevelStore implements LogStore {
   readonly db: Level<string, Uint8Array>;
   #size = 0;
+  /** set by a failed commit: the handle must be reopened before it is used again */
+  #failed: Error | null = null;
+  #reopening: Promise<void> | null = null;
+  #lastReopen = 0;
+  /** calls in flight (a reopen waits for them) */
+  #active = 0;
+  #drained: (() => void) | null = null;
+  #closed = false;
 
   constructor(readonly path: string) {
     if (typeof path !== 'string' || path === '') throw new TypeError('path: expected a directory path');
     this.db = new Level<string, Uint8Array>(path, { keyEncoding: 'utf8', valueEncoding: 'view' });
   }
 
+  /** Opens the store after checking its files (CURRENT, MANIFEST and log record CRCs, every
+   * table block's CRC: see level-verify.ts); a failing file is named, never served. */
   async open() {
-    await this.db.open();
+    this.#closed = false;
+    verifyLevelFiles(this.path);
+    try {
+      await this.db.open();
+    } catch (e) {
+      const cause = ((e as { cause?: Error }).cause ?? e) as Error & { code?: string };
+      const msg = `${this.path}: LevelDB could not open the store: ${cause.message}`;
+      throw cause.code === 'LEVEL_CORRUPTION' || /corrupt/i.test(cause.message) ? new StoreCorruptError(msg) : new Error(msg, { cause: e });
+    }
+    await this.#init();
+  }
+
+  /** Runs a call on a sound handle: waits for a reopen in progress, or starts one. */
+  async #use<T>(f: () => Promise<T>): Promise<T> {
+    while (this.#failed || this.#reopening) {
+      if (this.#reopening) {
+        await this.#reopening.catch(() => {});
+        continue;
+      }
+      if (this.#closed) break;
+      if (Date.now() - this.#lastReopen < REOPEN_RETRY_MS) {
+        throw new ServiceUnavailableError(`the store is unavailable (${this.#failed!.message}); it is reopened when it can be`);
+      }
+      await this.#reopen().catch(() => {});
+    }
+    this.#active++;
+    try {
+      return await f();
+    } finally {
+      if (--this.#active === 0) this.#drained?.();
+    }
+  }
+
+  /** Closes and reopens the handle after a failed commit (see the top of this file). */
+  #reopen(): Promise<void> {
+    this.#reopening ??= (async () => {
+      this.#lastReopen = Date.now();
+      try {
+        while (this.#active > 0) await new Promise<void>((r) => (this.#drained = r));
+        this.#drained = null;
+        await this.db.close().catch(() => {});
+        await this.db.open();
+        await this.#init();
+        this.#failed = null;
+      } catch (e) {
+        this.#failed = e as Error;
+        throw e;
+      } finally {
+        this.#lastReopen = Date.now();
+        this.#reopening = null;
+      }
+    })();
+    return this.#reopening;
+  }
+
+  async #init() {
     const m = await this.db.get('m');
     if (m === undefined) {
       const h = await this.db.get('h');
@@ -43,14 +123,20 @@ export class LevelStore implements LogStore {
         throw new StoreCorruptError(`unknown store format ${dec.decode(m)}`);
       }
     }
-    this.#size = (await this.head())?.size ?? 0;
+    this.#size = (await this.#head())?.size ?? 0;
   }
 
   async close() {
+    this.#closed = true;
+    await this.#reopening?.catch(() => {});
     await this.db.close();
   }
 
-  async head(): Promise<Head | null> {
+  head(): Promise<Head | null> {
+    return this.#use(() => this.#head());
+  }
+
+  async #head(): Promise<Head | null> {
     const v = await this.db.get('h');
     if (v === undefined) return null;
     let h: Head;
@@ -65,55 +151,77 @@ export class LevelStore implements LogStore {
     return h;
   }
 
-  async entries(start: number, count: number): Promise<Uint8Array[]> {
-    const out: Uint8Array[] = [];
-    if (count <= 0) return out;
-    for await (const v of this.db.values({ gte: 'e/' + hex16(start), lt: 'e/' + hex16(start + count) })) out.push(v);
-    return out;
+  entries(start: number, count: number): Promise<Uint8Array[]> {
+    return this.#use(async () => {
+      const out: Uint8Array[] = [];
+      if (count <= 0) return out;
+      for await (const v of this.db.values({ gte: 'e/' + hex16(start), lt: 'e/' + hex16(start + count) })) out.push(v);
+      return out;
+    });
   }
 
-  async readTiles(tiles: readonly { l: number; n: number }[]) {
-    if (tiles.length === 0) return [];
-    return this.db.getMany(tiles.map((t) => `t/${t.l}/${hex16(t.n)}`));
+  readTiles(tiles: readonly { l: number; n: number }[]) {
+    return this.#use(async () => (tiles.length === 0 ? [] : this.db.getMany(tiles.map((t) => `t/${t.l}/${hex16(t.n)}`))));
   }
 
-  async seqOf(id: string) {
-    const v = await this.db.get('i/' + id);
-    return v === undefined ? undefined : Number(dec.decode(v));
+  seqOf(id: string) {
+    return this.#use(async () => {
+      const v = await this.db.get('i/' + id);
+      return v === undefined ? undefined : Number(dec.decode(v));
+    });
   }
 
-  async traceSeqs(donation: string, limit: number) {
-    const out: number[] = [];
-    const prefix = `x/${donation}/`;
-    for await (const k of this.db.keys({ gte: prefix, lt: prefix + '\xff', limit })) {
-      out.push(parseInt(k.slice(prefix.length), 16));
-    }
-    return out;
+  traceSeqs(donation: string, limit: number) {
+    return this.#use(async () => {
+      const out: number[] = [];
+      const prefix = `x/${donation}/`;
+      for await (const k of this.db.keys({ gte: prefix, lt: prefix + '\xff', limit })) {
+        out.push(parseInt(k.slice(prefix.length), 16));
+      }
+      return out;
+    });
   }
 
-  async recentDonations(limit: number, before?: number) {
-    const out: Array<[number, string]> = [];
-    const opts = before === undefined ? { gte: 'd/', lt: 'd0', reverse: true, limit } : { gte: 'd/', lt: 'd/' + hex16(before), reverse: true, limit };
-    for await (const [k, v] of this.db.iterator(opts)) out.push([parseInt(k.slice(2), 16), dec.decode(v)]);
-    return out;
+  recentDonations(limit: number, before?: number) {
+    return this.#use(async () => {
+      const out: Array<[number, string]> = [];
+      const opts = before === undefined ? { gte: 'd/', lt: 'd0', reverse: true, limit } : { gte: 'd/', lt: 'd/' + hex16(before), reverse: true, limit };
+      for await (const [k, v] of this.db.iterator(opts)) out.push([parseInt(k.slice(2), 16), dec.decode(v)]);
+      return out;
+    });
   }
 
-  async stateRecord(key: string) {
-    const v = await this.db.get('s/' + key);
-    return v === undefined ? undefined : dec.decode(v);
+  stateRecord(key: string) {
+    return this.#use(async () => {
+      const v = await this.db.get('s/' + key);
+      return v === undefined ? undefined : dec.decode(v);
+    });
   }
 
   async *stateRecords(): AsyncIterable<[string, string]> {
-    for await (const [k, v] of this.db.iterator({ gte: 's/', lt: 's0' })) yield [k.slice(2), dec.decode(v)];
+    // Read in pages, each page one call (a reopen never closes an iterator under a reader).
+    let after: string | undefined;
+    while (true) {
+      const page = await this.#use(async () => {
+        const out: Array<[string, string]> = [];
+        const range = after === undefined ? { gte: 's/', lt: 's0', limit: 1000 } : { gt: after, lt: 's0', limit: 1000 };
+        for await (const [k, v] of this.db.iterator(range)) out.push([k, dec.decode(v)]);
+        return out;
+      });
+      for (const [k, v] of page) yield [k.slice(2), v];
+      if (page.length < 1000) return;
+      after = page[page.length - 1]![0];
+    }
   }
 
-  async checkpointAt(size: number) {
-    const v = await this.db.get('c/' + hex16(size));
-    return v === undefined ? undefined : dec.decode(v);
+  checkpointAt(size: number) {
+    return this.#use(async () => {
+      const v = await this.db.get('c/' + hex16(size));
+      return v === undefined ? undefined : dec.decode(v);
+    });
   }
 
   async commit(b: CommitBatch) {
-    checkBatch(b, this.#size);
     const ops: Op[] = [];
     b.entries.forEach((e, i) => ops.push({ type: 'put', key: 'e/' + hex16(b.fromSize + i), value: e }));
     for (const t of b.tiles) ops.push({ type: 'put', key: `t/${t.l}/${hex16(t.n)}`, value: t.data });
@@ -125,7 +233,18 @@ export class LevelStore implements LogStore {
     }
     ops.push({ type: 'put', key: 'c/' + hex16(b.head.size), value: enc.encode(b.head.checkpoint) });
     ops.push({ type: 'put', key: 'h', value: enc.encode(JSON.stringify(b.head)) });
-    await this.db.batch(ops, { sync: true } as never);
+    await this.#use(async () => {
+      checkBatch(b, this.#size);
+      try {
+        await this.db.batch(ops, { sync: true } as never);
+      } catch (e) {
+        // Never write behind a failed write: reopen first (this call is counted, so the
+        // reopen runs once it returns; the caller's next call waits for it).
+        this.#failed = e as Error;
+        this.#lastReopen = 0;
+        throw e;
+      }
+    });
     this.#size = b.head.size;
   }
 }

@@ -1,0 +1,101 @@
+// Where the page is and what it was asked: the mode (served by the ledger server, or the
+// static build), the ledger server to ask, the view, the donation, the pinned log key and
+// the receipt secret (from the #fragment, which browsers never send to a server).
+import { serverKey } from '@cotc/verify';
+
+export type Mode = 'server' | 'static';
+export type View = 'home' | 'donation' | 'log' | 'notfound';
+
+export interface Route {
+  mode: Mode;
+  view: View;
+  /** the ledger server (no trailing slash), or null when the static page has none yet */
+  server: string | null;
+  donation?: string;
+  /** a log key given in the address (?key=), pinned */
+  pinnedKey?: string;
+  secret?: string;
+}
+
+export const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const LAST_SERVER = 'cotc.lastServer';
+
+export function pageMode(): Mode {
+  const m = document.querySelector('meta[name="cotc-mode"]') as HTMLMetaElement | null;
+  return m?.content === 'static' ? 'static' : 'server';
+}
+
+export function normalizeServer(url: string): string | null {
+  try {
+    const u = new URL(url.trim());
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+    if (u.search || u.hash) return null;
+    return serverKey(u.origin + u.pathname);
+  } catch {
+    return null;
+  }
+}
+
+export function lastServer(): string | null {
+  try {
+    return localStorage.getItem(LAST_SERVER);
+  } catch {
+    return null;
+  }
+}
+
+export function setLastServer(server: string): void {
+  try {
+    localStorage.setItem(LAST_SERVER, server);
+  } catch {
+    // storage off: nothing remembered
+  }
+}
+
+export function currentRoute(): Route {
+  const mode = pageMode();
+  const q = new URLSearchParams(location.search);
+  const frag = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const secret = frag.get('secret') ?? undefined;
+  const pinnedKey = q.get('key')?.trim() || undefined;
+  if (mode === 'server') {
+    const server = serverKey(location.origin);
+    const path = location.pathname.replace(/\/+$/, '') || '/';
+    const m = /^\/donations\/([^/]+)$/.exec(path);
+    if (path === '/') return { mode, view: 'home', server, pinnedKey };
+    if (path === '/log') return { mode, view: 'log', server, pinnedKey };
+    if (m) return { mode, view: 'donation', server, donation: safeDecode(m[1]!), pinnedKey, secret };
+    return { mode, view: 'notfound', server };
+  }
+  const given = q.get('server');
+  const server = given ? normalizeServer(given) : lastServer();
+  const donation = q.get('donation') ?? undefined;
+  const view: View = !server ? 'home' : donation ? 'donation' : q.get('view') === 'log' ? 'log' : 'home';
+  return { mode, view, server, donation, pinnedKey, secret };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Links within the page, keeping the static page's server and pinned key. */
+export function href(route: Route, to: { view: View; donation?: string; secret?: string }): string {
+  const frag = to.secret ? `#secret=${encodeURIComponent(to.secret)}` : '';
+  if (route.mode === 'server') {
+    const keep = route.pinnedKey ? `?key=${encodeURIComponent(route.pinnedKey)}` : '';
+    if (to.view === 'donation') return `/donations/${encodeURIComponent(to.donation ?? '')}${keep}${frag}`;
+    if (to.view === 'log') return `/log${keep}`;
+    return `/${keep}`;
+  }
+  const q = new URLSearchParams();
+  if (route.server) q.set('server', route.server);
+  if (route.pinnedKey) q.set('key', route.pinnedKey);
+  if (to.view === 'donation' && to.donation) q.set('donation', to.donation);
+  if (to.view === 'log') q.set('view', 'log');
+  const qs = q.toString();
+  return `index.html${qs ? '?' + qs : ''}${frag}`;
+}

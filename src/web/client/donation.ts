@@ -1,0 +1,298 @@
+// The page of one donation: fetches its trace bundle, verifies it here with @cotc/verify
+// (trusting only the log key), and shows the verdict, the flow diagram, each step's
+// details and every problem found.
+import { fromBase64, hex, leafHash } from '@cotc/tlog';
+import { verifyBundle, type NodeResult, type Problem, type VerifyResult } from '@cotc/verify';
+import { t } from '../strings.ts';
+import { ApiError, consistencyProof, getJson } from './api.ts';
+import { ID_RE, type Route } from './config.ts';
+import { drawDiagram, fitToBox, money, nodeProblems, typeName, type Diagram } from './diagram.ts';
+import { clear, cut, h, u } from './dom.ts';
+import type { LNode } from './layout.ts';
+import { rememberCheckpoint, resolveTrust, type Trust } from './trust.ts';
+import { trustPanel } from './trustpanel.ts';
+
+interface BundleEntry {
+  index: number;
+  data: string;
+  proof?: { index?: unknown; size?: unknown; hashes?: unknown };
+}
+
+export function statusBox(kind: 'loading' | 'verified' | 'failed' | 'error', title: string, text: string): HTMLElement {
+  const icon = kind === 'verified' ? '✓' : kind === 'loading' ? '…' : '✗';
+  return h(
+    'div',
+    { id: 'status', class: `status status-${kind}`, role: 'status', 'aria-live': 'polite', 'data-status': kind },
+    h('span', { class: 'status-icon', 'aria-hidden': 'true' }, icon),
+    h('div', {}, h('strong', { class: 'status-title' }, title), h('p', {}, text)),
+  );
+}
+
+export async function donationView(main: HTMLElement, route: Route): Promise<void> {
+  const id = route.donation ?? '';
+  const server = route.server!;
+  clear(main);
+  main.append(h('h1', {}, t('donation.title', { id: u(id, 140) })));
+  if (!ID_RE.test(id)) {
+    main.append(statusBox('failed', t('status.failed'), t('status.badId')));
+    return;
+  }
+  const status = statusBox('loading', t('status.loading'), server);
+  main.append(status);
+
+  let trust: Trust;
+  let bundle: unknown;
+  try {
+    trust = await resolveTrust(server, route.pinnedKey);
+    bundle = await getJson(server, `/v1/donations/${encodeURIComponent(id)}/trace`);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) {
+      status.replaceWith(statusBox('failed', t('status.notFound'), t('status.notFoundText', { id: u(id) })));
+    } else {
+      status.replaceWith(statusBox('error', t('status.error'), t('status.errorText', { reason: u((e as Error).message) })));
+    }
+    return;
+  }
+
+  const result = await verifyBundle(bundle, {
+    logKey: trust.key,
+    donation: id,
+    receiptSecret: route.secret || undefined,
+    trusted: trust.trusted,
+    consistency: (from, to) => consistencyProof(server, from, to),
+  });
+  const forked = result.problems.some((p) => p.code === 'inconsistent_checkpoint' || p.code === 'rollback' || p.code === 'consistency_unavailable');
+  if (result.checkpoint && !forked && !result.problems.some((p) => p.code.startsWith('bad_checkpoint'))) {
+    const text = (bundle as { checkpoint: string }).checkpoint;
+    rememberCheckpoint(server, trust.key, { size: result.checkpoint.size, root: result.checkpoint.root, text });
+  }
+
+  const b = bundle as { entries?: BundleEntry[]; trace?: { currency?: string } };
+  const currency = result.donation?.amount.currency ?? (typeof b.trace?.currency === 'string' ? b.trace.currency : '');
+  const entries = new Map<number, BundleEntry>();
+  for (const e of Array.isArray(b.entries) ? b.entries : []) if (e && typeof e.index === 'number') entries.set(e.index, e);
+
+  status.replaceWith(
+    result.ok
+      ? statusBox('verified', t('status.verified'), t('status.verifiedText', { size: result.checkpoint?.size ?? 0 }))
+      : statusBox('failed', t('status.failed'), t('status.failedText', { count: result.problems.length })),
+  );
+
+  main.append(summary(result, currency, route));
+  if (result.problems.length) main.append(problemList(result.problems));
+  main.append(diagramSection(result, currency, id, entries));
+  main.append(trustPanel(route, trust, result, (bundle as { checkpoint?: unknown }).checkpoint));
+}
+
+function summary(result: VerifyResult, currency: string, route: Route): HTMLElement {
+  const sec = h('section', { class: 'panel summary', 'aria-label': t('donation.amount') });
+  const d = result.donation;
+  if (d) {
+    let paid = 0n;
+    let unspent = 0n;
+    const kinds = new Map(result.nodes.map((n) => [n.event, n.type]));
+    for (const f of result.flows) {
+      if (!/^[0-9]+$/.test(f.value)) continue;
+      if (kinds.get(f.to) === 'disbursement') paid += BigInt(f.value);
+      if (kinds.get(f.from) === 'disbursement') paid -= BigInt(f.value);
+    }
+    for (const n of result.nodes) if (n.unspent && /^[0-9]+$/.test(n.unspent)) unspent += BigInt(n.unspent);
+    const row = (k: string, v: string | Node, cls = '') => [h('div', { class: 'fact' }, h('dt', {}, k), h('dd', { class: cls }, v))];
+    sec.append(
+      h(
+        'dl',
+        { class: 'facts' },
+        ...row(t('donation.amount'), money(d.amount.value, d.amount.currency), 'big'),
+        ...row(t('donation.paid'), money(paid.toString(), currency), 'big'),
+        ...row(t('donation.unspent'), money(unspent.toString(), currency), 'big'),
+        ...row(t('donation.channel'), u(d.channel)),
+        ...row(t('donation.fund'), u(d.fund)),
+        ...row(t('donation.org'), u(d.org)),
+        ...row(t('donation.time'), u(d.time)),
+        ...row(t('donation.seq'), `#${d.index}`),
+      ),
+    );
+  }
+  sec.append(receiptBox(result, route));
+  return sec;
+}
+
+function receiptBox(result: VerifyResult, route: Route): HTMLElement {
+  if (result.receipt === 'matched') return h('p', { id: 'receipt', class: 'receipt ok', 'data-receipt': 'matched' }, h('span', { 'aria-hidden': 'true' }, '✓ '), t('receipt.matched'));
+  const box = h('div', { id: 'receipt', class: `receipt ${result.receipt === 'mismatch' ? 'bad' : 'none'}`, 'data-receipt': result.receipt ?? 'none' });
+  if (result.receipt === 'mismatch') box.append(h('p', {}, h('span', { 'aria-hidden': 'true' }, '✗ '), t('receipt.mismatch')));
+  else box.append(h('p', {}, t('receipt.notGiven')));
+  const input = h('input', { id: 'receipt-input', name: 'secret', type: 'text', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off' });
+  const form = h(
+    'form',
+    { class: 'inline-form' },
+    h('label', { for: 'receipt-input' }, t('receipt.label')),
+    input,
+    h('button', { type: 'submit' }, t('receipt.submit')),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const secret = input.value.trim();
+    if (!secret) return;
+    // Only the fragment changes (never sent to a server); main.ts re-verifies on hashchange.
+    location.hash = `secret=${encodeURIComponent(secret)}`;
+  });
+  box.append(form);
+  return box;
+}
+
+function problemList(problems: Problem[]): HTMLElement {
+  return h(
+    'section',
+    { id: 'problems', class: 'panel problems', 'aria-labelledby': 'problems-title' },
+    h('h2', { id: 'problems-title' }, '✗ ', t('problems.title')),
+    h(
+      'ul',
+      {},
+      ...problems.slice(0, 200).map((p) =>
+        h(
+          'li',
+          {},
+          h('code', { class: 'code' }, p.code),
+          ' ',
+          u(p.message, 600),
+          p.index !== undefined ? h('span', { class: 'muted' }, ` (${t('problems.at', { index: p.index })})`) : null,
+        ),
+      ),
+    ),
+  );
+}
+
+function diagramSection(result: VerifyResult, currency: string, id: string, entries: Map<number, BundleEntry>): HTMLElement {
+  const sec = h('section', { class: 'panel diagram-panel', 'aria-labelledby': 'diagram-title' });
+  sec.append(h('h2', { id: 'diagram-title' }, t('diagram.title')), h('p', { class: 'muted' }, t('diagram.desc')));
+  sec.append(
+    h(
+      'ul',
+      { class: 'legend' },
+      h('li', { class: 'lg-ok' }, h('span', { class: 'sw sw-ok', 'aria-hidden': 'true' }), '✓ ', t('diagram.legend.ok')),
+      h('li', { class: 'lg-bad' }, h('span', { class: 'sw sw-bad', 'aria-hidden': 'true' }), '✗ ', t('diagram.legend.bad')),
+      h('li', {}, h('span', { class: 'sw sw-unspent', 'aria-hidden': 'true' }), t('diagram.legend.unspent')),
+      h('li', {}, h('span', { class: 'sw sw-confirms', 'aria-hidden': 'true' }), t('diagram.legend.confirms')),
+    ),
+  );
+  const details = h(
+    'section',
+    { id: 'details', class: 'details', 'aria-live': 'polite', 'aria-labelledby': 'details-title' },
+    h('h3', { id: 'details-title' }, t('details.title')),
+    h('p', { class: 'muted' }, t('details.placeholder')),
+  );
+  if (!result.nodes.length) {
+    sec.append(h('p', {}, t('diagram.empty')));
+    return sec;
+  }
+  const diagram: Diagram = drawDiagram(result, currency, id, {
+    onSelect(key, ln) {
+      diagram.select(key);
+      showDetails(details, ln, result, currency, entries);
+      details.scrollIntoView({ block: 'nearest' });
+    },
+  });
+  sec.append(h('p', { class: 'scroll-hint', 'aria-hidden': 'true' }, t('diagram.hint')));
+  const scroller = h('div', { class: 'diagram-scroll', id: 'diagram' });
+  scroller.append(diagram.svg);
+  sec.append(scroller, details, pathList(result, currency));
+  // Once in the document (text can be measured and the box has a width).
+  queueMicrotask(() => {
+    diagram.fit();
+    fitToBox(diagram.svg, scroller, diagram.layout);
+  });
+  return sec;
+}
+
+function pathList(result: VerifyResult, currency: string): HTMLElement {
+  const d = h('details', { class: 'path-list' }, h('summary', {}, t('list.title')));
+  const ol = h('ol');
+  for (const n of result.nodes) {
+    const st = n.ok ? t('diagram.ok') : `✗ ${n.problems.map((p) => u(p, 200)).join(' · ')}`;
+    ol.append(h('li', { class: n.ok ? 'ok' : 'bad' }, h('strong', {}, typeName(n.type)), ' ', h('code', {}, u(n.event)), n.amount ? ` — ${money(n.amount, currency)}` : '', n.fund ? ` → ${u(n.fund)}` : '', n.payee ? ` → ${u(n.payee)}` : '', n.unspent && n.unspent !== '0' ? ` (${t('diagram.unspent').toLowerCase()}: ${money(n.unspent, currency)})` : '', ' ', h('span', { class: n.ok ? 'st-ok' : 'st-bad' }, st)));
+  }
+  d.append(ol);
+  return d;
+}
+
+function showDetails(box: HTMLElement, ln: LNode, result: VerifyResult, currency: string, entries: Map<number, BundleEntry>): void {
+  clear(box);
+  if (ln.kind === 'unspent') {
+    box.append(h('h3', { id: 'details-title' }, t('diagram.unspent'), ' — ', money(ln.value!.toString(), currency)));
+    box.append(h('p', {}, t('details.unspentNode', { fund: u(ln.holder?.fund ?? '') })));
+    return;
+  }
+  const n = ln.node!;
+  box.dataset.event = n.event;
+  box.append(h('h3', { id: 'details-title' }, typeName(n.type), ' ', h('code', {}, u(n.event))));
+  box.append(h('p', { class: n.ok ? 'st-ok' : 'st-bad' }, n.ok ? t('details.status.ok') : t('details.status.bad')));
+  const dl = h('dl', { class: 'kv' });
+  const row = (k: string, v: string | Node | null | undefined, cls = '') => {
+    if (v === undefined || v === null || v === '') return;
+    dl.append(h('dt', {}, k), h('dd', { class: cls }, v));
+  };
+  row(t('details.type'), n.type);
+  row(t('details.id'), h('code', {}, u(n.event)));
+  row(t('details.seq'), `#${n.index}`);
+  row(t('details.signer'), n.signer ? u(n.signer.org) : t('details.unsigned'));
+  if (n.signer) row(t('details.signerKey'), h('code', { class: 'hash' }, u(n.signer.key)));
+  row(t('details.time'), n.time && u(n.time));
+  row(t('details.loggedAt'), n.loggedAt && u(n.loggedAt));
+  row(t('details.share'), n.amount && money(n.amount, currency));
+  if (n.eventAmount) row(t('details.eventAmount'), money(n.eventAmount.value, n.eventAmount.currency));
+  row(t('details.from'), n.from && u(n.from));
+  row(t('details.fund'), n.fund && u(n.fund));
+  if (n.unspent && n.unspent !== '0') row(t('details.unspent'), money(n.unspent, currency));
+  row(t('details.payee'), n.payee && u(n.payee));
+  row(t('details.purpose'), n.purpose && u(n.purpose, 300));
+  row(t('details.memo'), n.memo && u(n.memo, 1100));
+  row(t('details.statement'), n.statement && u(n.statement, 1100));
+  row(t('details.confirms'), n.confirms && h('code', {}, u(n.confirms)));
+  row(t('details.reverses'), n.reverses && h('code', {}, u(n.reverses)));
+  row(t('details.reason'), n.reason && u(n.reason, 1100));
+  box.append(dl);
+  const docs = (title: string, list: Array<{ name: string; sha256: string }> | undefined) => {
+    if (!list || !list.length) return;
+    box.append(h('h4', {}, title), h('ul', { class: 'docs' }, ...list.map((d) => h('li', {}, h('span', { class: 'doc-name' }, u(d.name)), h('code', { class: 'hash' }, 'sha256 ', u(d.sha256, 80))))));
+  };
+  docs(t('details.receipts'), n.receipts);
+  docs(t('details.evidence'), n.evidence);
+  box.append(proofBlock(entries.get(n.index)));
+  if (!n.ok) {
+    const mine = nodeProblems(n, result.problems);
+    const said = new Set(mine.map((p) => p.message));
+    box.append(
+      h('h4', { class: 'st-bad' }, t('details.problems')),
+      h(
+        'ul',
+        { class: 'node-problems' },
+        ...mine.map((p) => h('li', {}, h('code', { class: 'code' }, p.code), ' ', u(p.message, 600))),
+        ...n.problems.filter((m) => !said.has(m)).map((m) => h('li', {}, u(m, 600))),
+      ),
+    );
+  }
+}
+
+function proofBlock(e: BundleEntry | undefined): HTMLElement {
+  const wrap = h('div', { class: 'proof' }, h('h4', {}, t('details.proof')));
+  const p = e?.proof;
+  if (!e || !p || !Array.isArray(p.hashes)) {
+    wrap.append(h('p', {}, t('details.noProof')));
+    return wrap;
+  }
+  let leaf = '?';
+  try {
+    leaf = hex(leafHash(fromBase64(e.data)));
+  } catch {
+    // shown as ?
+  }
+  const hashes = (p.hashes as unknown[]).slice(0, 64).map((x) => u(x, 80));
+  wrap.append(
+    h('p', {}, t('details.proofText', { index: u(p.index, 20), size: u(p.size, 20), leaf: cut(leaf, 64), count: hashes.length })),
+    h('ol', { class: 'hashes', start: 0 }, ...hashes.map((x) => h('li', {}, h('code', { class: 'hash' }, x)))),
+  );
+  return wrap;
+}
+
+export type { NodeResult };

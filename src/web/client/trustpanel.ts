@@ -1,0 +1,71 @@
+// "How this was checked": which log key was trusted and why (pinned, remembered, or on
+// first use), the checkpoint, consistency with what this browser saw before, witnesses.
+import { openNote } from '@cotc/tlog';
+import type { Problem } from '@cotc/verify';
+import { t } from '../strings.ts';
+import type { Route } from './config.ts';
+import { h, u } from './dom.ts';
+import type { Trust } from './trust.ts';
+
+/** Names of the note's signatures by keys other than the log key (witnesses this page does not know). */
+export function otherSigners(note: unknown, logKey: string): string[] {
+  if (typeof note !== 'string') return [];
+  try {
+    return openNote(note, [logKey]).unverified.map((x) => u(x.name, 80));
+  } catch {
+    return [];
+  }
+}
+
+export function keyBlock(route: Route, trust: Trust): HTMLElement[] {
+  const out: HTMLElement[] = [];
+  const src = trust.source === 'pinned' ? t('trust.key.pinned') : trust.source === 'remembered' ? t('trust.key.remembered') : t('trust.key.tofu');
+  out.push(
+    h('dt', {}, t('trust.key')),
+    h(
+      'dd',
+      {},
+      h('code', { class: 'hash', id: 'log-key' }, u(trust.key, 200)),
+      h('p', { class: trust.source === 'tofu' ? 'warn' : 'muted', id: 'key-source', 'data-source': trust.source }, trust.source === 'tofu' ? '⚠ ' : '', src),
+      trust.replaced ? h('p', { class: 'warn' }, '⚠ ', t('trust.key.differs', { old: u(trust.replaced, 200) })) : null,
+    ),
+  );
+  out.push(h('dt', {}, t('trust.server')), h('dd', {}, h('code', {}, u(trust.server, 200))));
+  return out;
+}
+
+export function servedNote(route: Route): HTMLElement {
+  return route.mode === 'server'
+    ? h('p', { class: 'note', id: 'served-note' }, t('trust.servedBy'))
+    : h('p', { class: 'note', id: 'served-note' }, t('trust.static', { server: u(route.server ?? '') }));
+}
+
+export function consistencyText(trust: Trust, problems: Problem[], size: number | null): HTMLElement {
+  const bad = problems.find((p) => p.code === 'inconsistent_checkpoint' || p.code === 'rollback' || p.code === 'consistency_unavailable');
+  if (bad) return h('dd', { class: 'st-bad', id: 'consistency', 'data-consistency': 'bad' }, t('trust.fork'), ' ', h('code', { class: 'code' }, bad.code), ' ', u(bad.message, 400));
+  if (!trust.trusted) return h('dd', { id: 'consistency', 'data-consistency': 'first' }, t('trust.first'));
+  if (size === trust.trusted.size) return h('dd', { class: 'st-ok', id: 'consistency', 'data-consistency': 'same' }, t('trust.same'));
+  return h('dd', { class: 'st-ok', id: 'consistency', 'data-consistency': 'ok' }, t('trust.consistent', { size: trust.trusted.size }));
+}
+
+export function trustPanel(route: Route, trust: Trust, result: { checkpoint: { size: number; root: string } | null; problems: Problem[] }, note: unknown): HTMLElement {
+  const cp = result.checkpoint;
+  const others = otherSigners(note, trust.key);
+  return h(
+    'section',
+    { class: 'panel trust', 'aria-labelledby': 'trust-title' },
+    h('h2', { id: 'trust-title' }, t('trust.title')),
+    servedNote(route),
+    h(
+      'dl',
+      { class: 'kv' },
+      ...keyBlock(route, trust),
+      h('dt', {}, t('trust.checkpoint')),
+      cp ? h('dd', { class: 'st-ok' }, t('trust.checkpointText', { size: cp.size, root: cp.root.slice(0, 16) + '…' })) : h('dd', { class: 'st-bad' }, t('trust.checkpointBad')),
+      h('dt', {}, t('trust.consistency')),
+      consistencyText(trust, result.problems, cp?.size ?? null),
+      h('dt', {}, t('trust.witnesses')),
+      h('dd', { id: 'witnesses' }, t('trust.noWitnesses'), others.length ? h('p', { class: 'muted' }, t('trust.witnessSigs', { names: others.join(', ') })) : null),
+    ),
+  );
+}
