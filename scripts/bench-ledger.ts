@@ -177,7 +177,8 @@ async function storageOnly(batch: number) {
 
 async function overHttp(mode: 'batched' | 'single', concurrency: number, count: number) {
   const dir = path.join(tmp, `http-${mode}-${concurrency}`);
-  const s = await startServer(dir, { port: 0, host: '127.0.0.1', quiet: true });
+  // Raw throughput from one client: the per-client write limits (src/http/ratelimit.ts) off.
+  const s = await startServer(dir, { port: 0, host: '127.0.0.1', quiet: true, rateLimit: false });
   const opKey = fs.readFileSync(path.join(dir, 'operator.key'), 'utf8').trim();
   const { setup, events } = makeEvents(opKey, count, `h${mode}${concurrency}`);
   const post = async (body: unknown) => {

@@ -160,6 +160,22 @@ async function soak(
       return null;
     }
   }
+  /** A GET for the final verification: a connection the server closed under us (an idle
+   * keep-alive socket) is retried, up to 3 times; that is not an error of the server's. */
+  async function getRetry(p: string): Promise<{ status: number; text: string } | null> {
+    for (let i = 0; ; i++) {
+      try {
+        const r = await fetch(url + p);
+        return { status: r.status, text: await r.text() };
+      } catch (e) {
+        if (i >= 3) {
+          error('network', `GET ${p}: ${(e as Error).message} (after 3 retries)`);
+          return null;
+        }
+        await sleep(50 * (i + 1));
+      }
+    }
+  }
   async function getJson<T>(p: string): Promise<T> {
     const r = await request('GET', p);
     if (!r || r.status !== 200) throw new Error(`GET ${p}: ${r?.status} ${r?.text.slice(0, 200)}`);
@@ -461,20 +477,22 @@ async function soak(
   };
   const all = [...acks.values()];
   // Each acknowledgement's own proof, against the checkpoint it came with.
-  for (const a of all) {
+  for (const [i, a] of all.entries()) {
+    if (i % 200 === 0) await new Promise((r) => setImmediate(r)); // let the server breathe
     const cp = openCp(a.checkpoint);
     const ok = a.proof.index === a.seq && a.proof.size === cp.size && verifyInclusion(fromHex(a.leafHash), a.seq, cp.size, a.proof.hashes.map((h) => fromHex(h)), cp.root);
     if (!ok) error('verify', `${a.id}: the acknowledgement's proof does not verify against its checkpoint`);
   }
   // Every acknowledged event, fetched back.
   await pool(all, 16, async (a) => {
-    const r = await request('GET', `/v1/events/${a.id}`);
-    if (!r || r.status !== 200) return lose(`${a.id}: GET answered ${r?.status}`);
+    const r = await getRetry(`/v1/events/${a.id}`);
+    if (!r) return lose(`${a.id}: no answer`);
+    if (r.status !== 200) return lose(`${a.id}: GET answered ${r.status} ${r.text.slice(0, 100)}`);
     const problem = checkEvent(JSON.parse(r.text), a);
     if (problem) lose(problem);
   });
   // The final tree, consistent with every checkpoint handed out.
-  const finalText = await request('GET', '/checkpoint');
+  const finalText = await getRetry('/checkpoint');
   const final = openCp(finalText!.text);
   const sizes = new Map<number, Checkpoint>();
   for (const t of checkpoints) {
@@ -486,8 +504,9 @@ async function soak(
   await pool([...sizes.values()], 16, async (c) => {
     if (c.size > final.size) return error('verify', `checkpoint ${c.size} handed out, the log is at ${final.size}`);
     if (c.size === 0 || c.size === final.size) return;
-    const r = await request('GET', `/v1/proofs/consistency?from=${c.size}&to=${final.size}`);
-    if (!r || r.status !== 200) return error(`${r?.status}`, `consistency ${c.size}→${final.size}`);
+    const r = await getRetry(`/v1/proofs/consistency?from=${c.size}&to=${final.size}`);
+    if (!r) return;
+    if (r.status !== 200) return error(`${r.status}`, `consistency ${c.size}→${final.size}`);
     const hs = (JSON.parse(r.text) as { hashes: string[] }).hashes.map((h) => fromHex(h));
     if (!verifyConsistency(c.size, final.size, hs, c.root, final.root)) error('verify', `the log is not consistent with checkpoint ${c.size}`);
   });

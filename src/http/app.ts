@@ -287,6 +287,9 @@ export function createApp(deps: AppDeps): express.Express {
     if (res.headersSent) return;
     if (err instanceof HttpError) {
       if (req.method === 'POST' && routeLabel(req) === '/v1/events') metrics.onRejected(err.code);
+      // Refused before the whole body arrived (413, 415, 429): close the connection after the
+      // answer, rather than let node drain an upload nobody will use (up to requestTimeout).
+      if (!req.complete) res.setHeader('Connection', 'close');
       return sendError(res, err.status, err.code, err.message);
     }
     if (err instanceof ServiceUnavailableError) return sendError(res, 503, 'unavailable', err.message);

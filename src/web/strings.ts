@@ -133,6 +133,8 @@ export const en = {
   'reason.conservation': 'Money not conserved',
   'reason.inconsistent_checkpoint': 'Log forked',
   'reason.rollback': 'Log rolled back',
+  'reason.consistency_unavailable': 'Consistency not checked',
+  'reason.missing_witness': 'Witness missing',
   'reason.other': 'Failed',
 
   // Details

@@ -272,6 +272,10 @@ test('the static verifier from file://, pinned to the log key; a fork is caught'
   await page.waitForSelector('#status[data-status="failed"]', { timeout: 15_000 });
   assert.is(await page.getAttribute('#consistency', 'data-consistency'), 'bad');
   assert.match((await page.textContent('#problems')) ?? '', /inconsistent_checkpoint/);
+  // No step is shown as verified against a forked log.
+  const oks = await page.$$eval('.sankey .node[data-ok]:not([data-ok=""])', (els) => els.map((e) => e.getAttribute('data-ok')));
+  assert.ok(oks.length > 0 && oks.every((x) => x === 'false'), String(oks));
+  assert.match((await page.textContent('.sankey')) ?? '', /✗ Log forked/);
   await shot(page, 'fork.png');
 
   // A wrong pinned key: the checkpoint's signature does not verify.

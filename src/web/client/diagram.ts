@@ -19,6 +19,8 @@ export function typeName(type: string): string {
 }
 
 /** The verifier's problem codes about one node (by event id, or by its entry index). */
+const GLOBAL = new Set(['bad_checkpoint_signature', 'bad_checkpoint', 'missing_witness', 'inconsistent_checkpoint', 'rollback', 'consistency_unavailable']);
+
 export function nodeProblems(n: NodeResult, problems: Problem[]): Problem[] {
   const mine: Problem[] = [];
   for (const p of problems) {
@@ -26,7 +28,7 @@ export function nodeProblems(n: NodeResult, problems: Problem[]): Problem[] {
     if (p.event === n.event || (p.index === n.index && (p.event === undefined || p.event === n.event))) mine.push(p);
   }
   if (!n.ok && mine.length === 0) {
-    for (const p of problems) if (p.code.startsWith('bad_checkpoint') || p.code === 'inconsistent_checkpoint' || p.code === 'rollback') mine.push(p);
+    for (const p of problems) if (GLOBAL.has(p.code)) mine.push(p);
   }
   return mine;
 }

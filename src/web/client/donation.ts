@@ -80,8 +80,26 @@ export async function donationView(main: HTMLElement, route: Route): Promise<voi
 
   main.append(summary(result, currency, route));
   if (result.problems.length) main.append(problemList(result.problems));
-  main.append(diagramSection(result, currency, id, entries));
+  main.append(diagramSection(withGlobalProblems(result), currency, id, entries));
   main.append(trustPanel(route, trust, result, (bundle as { checkpoint?: unknown }).checkpoint));
+}
+
+/** Problems about the whole log (its checkpoint, or a fork), not about one step. */
+export const GLOBAL_CODES = new Set(['bad_checkpoint_signature', 'bad_checkpoint', 'missing_witness', 'inconsistent_checkpoint', 'rollback', 'consistency_unavailable']);
+
+/**
+ * The result as the diagram shows it: when the checkpoint itself is in doubt (not signed,
+ * or not consistent with what this browser saw before), no step is shown as verified.
+ */
+function withGlobalProblems(result: VerifyResult): VerifyResult {
+  const global = result.problems.filter((p) => GLOBAL_CODES.has(p.code));
+  if (!global.length) return result;
+  const msgs = global.map((p) => p.message);
+  return {
+    ...result,
+    nodes: result.nodes.map((n) => ({ ...n, ok: false, problems: [...n.problems, ...msgs.filter((m) => !n.problems.includes(m))] })),
+    flows: result.flows.map((f) => ({ ...f, ok: false })),
+  };
 }
 
 function summary(result: VerifyResult, currency: string, route: Route): HTMLElement {
