@@ -133,6 +133,7 @@ export async function startServer(dir: string, opts: StartOptions = {}): Promise
 
 const CLIENT_ERRORS: Record<string, [number, string, string]> = {
   HPE_HEADER_OVERFLOW: [431, 'headers_too_large', `request headers over ${MAX_HEADER_BYTES} bytes`],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'too_large', 'chunk extensions too large'],
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'timeout', 'the request took too long to arrive'],
 };
 
@@ -141,7 +142,8 @@ function rawError(status: number, code: string, message: string): string {
   return `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
-/** node's default clientError answer (status line only) in our JSON error shape. */
+/** node's default clientError answer (a bare status line) in our JSON error shape, on the
+ * same terms: only when no answer to this connection has started. */
 function answerClientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
   const inFlight = (socket as unknown as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {

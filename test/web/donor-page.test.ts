@@ -185,6 +185,30 @@ test('keyboard: Tab to a step, Enter opens its details (signer, documents, proof
   await page.close();
 });
 
+test('the home page: enter a donation id and receipt secret, land on its verified page', async () => {
+  const { server, example } = need();
+  const { page, errors } = await open(`${server.url}/`);
+  await page.waitForSelector('#recent li');
+  await page.fill('#donation-id', 'not an id!');
+  await page.click('#find button[type="submit"]');
+  assert.match((await page.textContent('#donation-id-error')) ?? '', /donation id is 1 to 128/);
+  await page.fill('#donation-id', example.id);
+  await page.fill('#receipt-secret', example.receiptSecret);
+  await shot(page, 'home.png');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${server.url}/donations/${example.id}#secret=${example.receiptSecret}`);
+  await page.waitForSelector('#status[data-status="verified"]', { timeout: 15_000 });
+  assert.is(await page.getAttribute('#receipt', 'data-receipt'), 'matched');
+  // A wrong secret entered on the donation page: a mismatch, said in text.
+  await page.fill('#receipt-input', 'not-the-secret');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#receipt[data-receipt="mismatch"]', { timeout: 15_000 });
+  assert.match((await page.textContent('#receipt')) ?? '', /does not match/);
+  assert.match((await page.textContent('#problems')) ?? '', /receipt_mismatch/);
+  assert.equal(errors, []);
+  await page.close();
+});
+
 test('a phone-size screen: no sideways page scroll, the diagram scrolls in its box', async () => {
   const { server, example } = need();
   const { page, errors } = await open(`${server.url}/donations/${example.id}#secret=${example.receiptSecret}`, { width: 390, height: 844 });
