@@ -12,9 +12,6 @@ export const MAX_TRACE_ENTRIES = 10_000;
 
 export class TraceTooLargeError extends Error {}
 
-/** store reads (or proofs) of one bundle in flight at once */
-const PARALLEL = 64;
-
 export interface TraceBundle {
   version: 1;
   checkpoint: string;
@@ -27,39 +24,29 @@ export async function traceBundle(log: LogService, donation: string): Promise<Tr
   const seqs = (await log.store.traceSeqs('d:' + donation, MAX_TRACE_ENTRIES + 1)).filter((s) => s < size);
   if (seqs.length === 0) return null;
   if (seqs.length > MAX_TRACE_ENTRIES) throw new TraceTooLargeError(`the trace of ${donation} has more than ${MAX_TRACE_ENTRIES} entries`);
-  // Store reads and proofs are independent: issue them together (in chunks, a bundle may
-  // hold thousands), not one await after another; each is a LevelDB round trip.
   const data = new Map<number, Uint8Array>();
   const parsed = new Map<number, Entry>();
-  const loadAll = async (want: number[]) => {
-    const todo = [...new Set(want)].filter((s) => !data.has(s));
-    for (let i = 0; i < todo.length; i += PARALLEL) {
-      const chunk = todo.slice(i, i + PARALLEL);
-      const got = await Promise.all(chunk.map((seq) => log.store.entries(seq, 1)));
-      chunk.forEach((seq, j) => {
-        const d = got[j]![0];
-        if (!d) throw new Error(`entry ${seq} is missing`);
-        data.set(seq, d);
-        parsed.set(seq, LogService.parseEntry(d));
-      });
-    }
+  const load = async (seq: number) => {
+    if (data.has(seq)) return;
+    const [d] = await log.store.entries(seq, 1);
+    if (!d) throw new Error(`entry ${seq} is missing`);
+    data.set(seq, d);
+    parsed.set(seq, LogService.parseEntry(d));
   };
-  await loadAll([0, ...seqs]);
+  for (const s of seqs) await load(s);
   const first = parsed.get(seqs[0]!)!;
   if (first.event.type !== 'donation' || first.event.id !== donation) return null;
   const graph = seqs.map((s) => parsed.get(s)!);
   const trace = buildTrace(donation, graph);
+  await load(0);
   const signers = new Set<string>([parsed.get(0)!.event.org]);
   for (const e of graph) signers.add(e.event.org);
-  const orgSeqs = await Promise.all([...signers].map((org) => log.store.traceSeqs('o:' + org, MAX_TRACE_ENTRIES)));
-  await loadAll(orgSeqs.flat().filter((s) => s < size));
+  for (const org of signers) {
+    for (const s of await log.store.traceSeqs('o:' + org, MAX_TRACE_ENTRIES)) if (s < size) await load(s);
+  }
   if (data.size > MAX_TRACE_ENTRIES) throw new TraceTooLargeError(`the bundle of ${donation} has more than ${MAX_TRACE_ENTRIES} entries`);
   const order = [...data.keys()].sort((a, b) => a - b);
-  const entries: TraceBundle['entries'] = [];
-  for (let i = 0; i < order.length; i += PARALLEL) {
-    const chunk = order.slice(i, i + PARALLEL);
-    const proofs = await Promise.all(chunk.map((seq) => log.proveInclusion(seq, size)));
-    chunk.forEach((seq, j) => entries.push({ index: seq, data: base64(data.get(seq)!), proof: proofs[j]! }));
-  }
+  const entries = [];
+  for (const seq of order) entries.push({ index: seq, data: base64(data.get(seq)!), proof: await log.proveInclusion(seq, size) });
   return { version: 1, checkpoint, entries, trace };
 }

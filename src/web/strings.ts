@@ -20,7 +20,7 @@ export const en = {
   'home.intro':
     'Enter the id of your donation to see the path of the money — through funds and grants to payments and confirmed deliveries — with every step checked against the public log. Add the receipt secret you were given to prove the donation is yours.',
   'home.donation': 'Donation id',
-  'home.donationHint': 'For example donation-gfg-000001 (on your receipt).',
+  'home.donationHint': 'The id on your receipt, for example gfg-2020-000123.',
   'home.secret': 'Receipt secret (optional)',
   'home.secretHint': 'Stays in this browser: it is put after # in the address, which is never sent to any server.',
   'home.server': 'Ledger server URL',

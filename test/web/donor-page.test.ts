@@ -187,7 +187,7 @@ test('keyboard: Tab to a step, Enter opens its details (signer, documents, proof
 
 test('the home page: enter a donation id and receipt secret, land on its verified page', async () => {
   const { server, example } = need();
-  const { page, errors } = await open(`${server.url}/`);
+  let { page, errors } = await open(`${server.url}/`);
   await page.waitForSelector('#recent li');
   await page.fill('#donation-id', 'not an id!');
   await page.click('#find button[type="submit"]');
@@ -199,7 +199,10 @@ test('the home page: enter a donation id and receipt secret, land on its verifie
   await page.waitForURL(`${server.url}/donations/${example.id}#secret=${example.receiptSecret}`);
   await page.waitForSelector('#status[data-status="verified"]', { timeout: 15_000 });
   assert.is(await page.getAttribute('#receipt', 'data-receipt'), 'matched');
+  await page.close();
   // A wrong secret entered on the donation page: a mismatch, said in text.
+  ({ page, errors } = await open(`${server.url}/donations/${example.id}`));
+  await page.waitForSelector('#receipt[data-receipt="not_given"]', { timeout: 15_000 });
   await page.fill('#receipt-input', 'not-the-secret');
   await page.keyboard.press('Enter');
   await page.waitForSelector('#receipt[data-receipt="mismatch"]', { timeout: 15_000 });

@@ -126,7 +126,7 @@ function summary(result: VerifyResult, currency: string, route: Route): HTMLElem
         ...row(t('donation.channel'), u(d.channel)),
         ...row(t('donation.fund'), u(d.fund)),
         ...row(t('donation.org'), u(d.org)),
-        ...row(t('donation.time'), u(d.time)),
+        ...row(t('donation.time'), u(d.time).replace('T', ' ').replace(/(\.[0-9]+)?Z$/, ' UTC')),
         ...row(t('donation.seq'), `#${d.index}`),
       ),
     );

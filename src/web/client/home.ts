@@ -47,7 +47,7 @@ export async function homeView(main: HTMLElement, route: Route): Promise<void> {
   const server = route.mode === 'static' ? field('server', t('home.server'), t('home.serverHint'), { type: 'url', value: route.server ?? '', placeholder: 'https://' }) : null;
   const remembered = route.server ? rememberedKey(loadState(), route.server) : undefined;
   const key = route.mode === 'static' ? field('key', t('home.key'), t('home.keyHint'), { value: route.pinnedKey ?? remembered ?? '' }) : null;
-  const donation = field('donation-id', t('home.donation'), t('home.donationHint'), { required: 'true', placeholder: 'donation-…' });
+  const donation = field('donation-id', t('home.donation'), t('home.donationHint'), { required: 'true' });
   const secret = field('receipt-secret', t('home.secret'), t('home.secretHint'), {});
   if (server) form.append(server.wrap);
   if (key) form.append(key.wrap);
