@@ -218,6 +218,7 @@ function postErrors(): Obj {
   for (const [code, status] of Object.entries(REJECTION_STATUS)) byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   byStatus.set(413, ['too_large']);
   byStatus.set(415, ['unsupported_media_type']);
+  byStatus.set(429, ['rate_limited']);
   byStatus.set(503, ['unavailable']);
   const what: Record<number, string> = {
     400: `Malformed: not I-JSON, wrong shape, \`time\` more than 5 minutes ahead, or an array outside 1–${MAX_BATCH} or not of objects`,
@@ -225,7 +226,8 @@ function postErrors(): Obj {
     403: 'Not the poster this event needs',
     409: 'The id is used by a different event',
     413: `Body over ${MAX_BODY_BYTES} bytes`,
-    415: 'A content type other than application/json (utf-8)',
+    415: 'A content type other than application/json (utf-8), or a content encoding',
+    429: 'This client posted more requests or events than its per-client limit allows; the Retry-After header says when to retry. Nothing was appended',
     422: 'What the event refers to does not exist, or the state machine refuses it',
     503: 'The log could not commit; nothing was appended',
   };
