@@ -25,11 +25,21 @@ export class LedgerClient {
   }
 
   async #fetch(path: string, init?: RequestInit): Promise<Response> {
-    try {
-      return await fetch(this.base + path, init);
-    } catch (e) {
-      throw new ClientError(`cannot reach ${this.base}: ${(e as Error).message}`, 'network');
+    // GETs are idempotent: one retry rides out a keep-alive socket the server closed just
+    // as it was reused. POSTs are not retried here (a repost is safe, but the caller
+    // decides: it gets 200 for an identical event).
+    const attempts = !init?.method || init.method === 'GET' ? 2 : 1;
+    let last: unknown;
+    for (let i = 0; i < attempts; i++) {
+      try {
+        return await fetch(this.base + path, init);
+      } catch (e) {
+        last = e;
+      }
     }
+    const cause = (last as { cause?: { message?: string; code?: string } })?.cause;
+    const why = `${(last as Error).message}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})`.replace(/\(\s+/, '(') : ''}`;
+    throw new ClientError(`cannot reach ${this.base}: ${why}`, 'network');
   }
 
   /** GET a JSON document; HTTP errors throw ClientError with the server's code. */

@@ -155,6 +155,16 @@ export class LevelStore implements LogStore {
     return this.#use(async () => {
       const out: Uint8Array[] = [];
       if (count <= 0) return out;
+      if (count <= 16) {
+        // A few entries (a proof or a trace read): point reads are ~10x cheaper than an
+        // iterator here. Stop at the first missing one, as the iterator would.
+        const keys = Array.from({ length: count }, (_, i) => 'e/' + hex16(start + i));
+        for (const v of await this.db.getMany(keys)) {
+          if (v === undefined) break;
+          out.push(v);
+        }
+        return out;
+      }
       for await (const v of this.db.values({ gte: 'e/' + hex16(start), lt: 'e/' + hex16(start + count) })) out.push(v);
       return out;
     });
