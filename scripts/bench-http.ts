@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { donorCommitment, type Envelope, type UnsignedEvent } from '@cotc/ledger';
 import { startServer } from '../src/server.ts';
-import { eventSigner } from '../src/demo/sign.ts';
+import { eventSigner } from '../src/crypto/sign-node.ts';
 import { machine, percentile, table } from './bench-util.ts';
 import { benchEntries, benchLogDir, donationId, makeLog, readBenchKeys, ROUND } from './make-log.ts';
 

@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { generateKey, parseSignerKey, base64, hex, leafHash, newTiles, readTileData, storedHashes, storedHashIndex, MemoryHashStore } from '@cotc/tlog';
 import { canonicalBytes, donorCommitment, parseIJson, validateEnvelope, type Envelope } from '@cotc/ledger';
 import { verifyStrictNode } from '../src/crypto/ed25519-node.ts';
+import { eventSigner } from '../src/crypto/sign-node.ts';
 import { LogService } from '../src/log/service.ts';
 import { LevelStore } from '../src/storage/level.ts';
 import { VerifyPool } from '../src/crypto/verify-pool.ts';
@@ -20,13 +21,9 @@ const N = Number(process.env.BENCH_EVENTS ?? 100_000);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cotc-bench-'));
 
 /** Fast signing for generating load (node:crypto; the same bytes signEvent would make). */
-function signer(signerKey: string) {
-  const k = parseSignerKey(signerKey);
-  const priv = crypto.createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), k.seed]), format: 'der', type: 'pkcs8' });
-  return (unsigned: Record<string, unknown>): Envelope => {
-    const sig = crypto.sign(null, canonicalBytes(unsigned), priv);
-    return { ...unsigned, sig: base64(Buffer.concat([k.id, sig])) } as unknown as Envelope;
-  };
+function signer(signerKey: string): (unsigned: Record<string, unknown>) => Envelope {
+  const sign = eventSigner(signerKey);
+  return (unsigned) => sign(unsigned as never);
 }
 
 function makeEvents(operatorKey: string, n: number, tag: string) {

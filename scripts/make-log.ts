@@ -30,7 +30,7 @@ import type { Envelope, UnsignedEvent } from '@cotc/ledger';
 import { openDataDir, writeKeyFile } from '../src/log/datadir.ts';
 import { openLog } from '../src/server.ts';
 import { VerifyPool } from '../src/crypto/verify-pool.ts';
-import { eventSigner } from '../src/demo/sign.ts';
+import { eventSigner } from '../src/crypto/sign-node.ts';
 
 export const DEFAULT_ENTRIES = 1_000_000;
 /** donations per round */

@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { fromBase64, fromHex, hex, leafHash, openNote, parseCheckpoint, verifyConsistency, verifyInclusion, generateKey, parseSignerKey, type Checkpoint } from '@cotc/tlog';
 import { donorCommitment, parseIJsonBytes, type BodyByType, type Envelope, type EventType, type UnsignedEvent } from '@cotc/ledger';
 import { verifyBundle } from '@cotc/verify';
-import { eventSigner } from '../src/demo/sign.ts';
+import { eventSigner } from '../src/crypto/sign-node.ts';
 
 export interface SoakOptions {
   seconds?: number;

@@ -21,7 +21,7 @@ import { openDataDir, writeKeyFile } from '../log/datadir.ts';
 import { traceBundle } from '../log/bundle.ts';
 import { LogService } from '../log/service.ts';
 import { openLog } from '../server.ts';
-import { eventSigner } from './sign.ts';
+import { eventSigner } from '../crypto/sign-node.ts';
 import { ALLOCATIONS, AUDITOR, CAST, CHANNELS, FUNDS, GRANTS, PAYMENTS, ROTATING, type Half } from './story.ts';
 
 export const DEFAULT_DONATIONS = 3000;
