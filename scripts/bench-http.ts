@@ -11,6 +11,7 @@
 //
 // The server (startServer, quiet) and the ceiling apps run in a child process, autocannon
 // and the writer in this one, so the load generator does not share the server's event loop.
+import { securityHeaders } from '../src/http/app.ts';
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import http from 'node:http';
@@ -60,16 +61,7 @@ async function serverProcess(dir: string): Promise<void> {
         res.on('close', observe);
         next();
       });
-      app.use((_req: Request, res: Response, next: NextFunction) => {
-        res.set({
-          'X-Content-Type-Options': 'nosniff',
-          'X-Frame-Options': 'DENY',
-          'Referrer-Policy': 'no-referrer',
-          'Cross-Origin-Opener-Policy': 'same-origin',
-          'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src *; frame-ancestors 'none'",
-        });
-        next();
-      });
+      app.use(securityHeaders);
       app.use((req: Request, res: Response, next: NextFunction) => {
         if (req.method === 'GET' || req.method === 'HEAD') res.set('Access-Control-Allow-Origin', '*');
         next();

@@ -47,7 +47,7 @@ function idParam(v: unknown, name: string): string {
   return v;
 }
 
-function securityHeaders(_req: Request, res: Response, next: NextFunction) {
+export function securityHeaders(_req: Request, res: Response, next: NextFunction) {
   res.set({
     'X-Content-Type-Options': 'nosniff',
     'X-Frame-Options': 'DENY',

@@ -33,6 +33,8 @@ import {
 import {
   canonicalBytes,
   LedgerState,
+  fundInfoFromRecord,
+  orgInfoFromRecord,
   parseIJsonBytes,
   reject,
   signEvent,
@@ -522,34 +524,14 @@ export class LogService {
   async fund(id: string) {
     const r = await this.store.stateRecord('f/' + id);
     if (r === undefined) return undefined;
-    const v = JSON.parse(r);
-    return {
-      id,
-      owner: v.owner,
-      name: v.name,
-      currency: v.currency,
-      restricted: v.restricted,
-      purpose: v.purpose,
-      balance: { currency: v.currency, value: v.balance },
-      lots: v.count,
-      openedSeq: v.openedSeq,
-    };
+    const f = fundInfoFromRecord(id, r);
+    return { ...f, balance: { currency: f.currency, value: f.balance } };
   }
 
   /** An organisation as committed, with every key it ever held and when. */
   async org(id: string) {
     const r = await this.store.stateRecord('o/' + id);
-    if (r === undefined) return undefined;
-    const v = JSON.parse(r);
-    return {
-      id,
-      name: v.name,
-      roles: v.roles,
-      registeredSeq: v.registeredSeq,
-      keys: v.keys.map((k: { key: string; addedSeq: number; revokedSeq?: number }) =>
-        k.revokedSeq === undefined ? { key: k.key, addedSeq: k.addedSeq } : { key: k.key, addedSeq: k.addedSeq, revokedSeq: k.revokedSeq },
-      ),
-    };
+    return r === undefined ? undefined : orgInfoFromRecord(id, r);
   }
 
   /** Parses stored entry bytes (trusted: they were canonical when written). */

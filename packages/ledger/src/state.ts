@@ -962,6 +962,38 @@ export class LedgerState {
   }
 }
 
+/** A fund's public view from its stored `f/<id>` record (what takeChanges wrote). */
+export function fundInfoFromRecord(id: string, json: string): FundInfo {
+  const v = JSON.parse(json);
+  return {
+    id,
+    owner: v.owner,
+    name: v.name,
+    currency: v.currency,
+    restricted: v.restricted,
+    purpose: v.purpose,
+    balance: v.balance,
+    lots: v.count,
+    openedSeq: v.openedSeq,
+  };
+}
+
+/** An org's public view from its stored `o/<id>` record (what takeChanges wrote). */
+export function orgInfoFromRecord(id: string, json: string): OrgInfo {
+  const v = JSON.parse(json);
+  return {
+    id,
+    name: v.name,
+    roles: v.roles,
+    registeredSeq: v.registeredSeq,
+    keys: v.keys.map((k: { key: string; addedSeq: number; revokedSeq?: number }) => {
+      const o: OrgKeyInfo = { key: k.key, addedSeq: k.addedSeq };
+      if (k.revokedSeq !== undefined) o.revokedSeq = k.revokedSeq;
+      return o;
+    }),
+  };
+}
+
 function keyInfo(k: KeyRec): OrgKeyInfo {
   const o: OrgKeyInfo = { key: k.key, addedSeq: k.addedSeq };
   if (k.revokedSeq !== undefined) o.revokedSeq = k.revokedSeq;
