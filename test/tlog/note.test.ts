@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { base64, fromBase64, hex, utf8 } from '../../packages/tlog/src/bytes.ts';
 import {
-  NoteError, formatVerifierKey, generateKey, isValidName, keyId, keyIdBytes, openNote,
-  parseSignerKey, parseVerifierKey, signNote, type NoteErrorCode,
+  NoteError, ed25519Verifier, formatVerifierKey, generateKey, isValidName, keyId, keyIdBytes, openNote, openNoteWith,
+  parseSignerKey, parseVerifierKey, signNote, type NoteErrorCode, type NoteVerifier,
 } from '../../packages/tlog/src/note.ts';
 import { isWeakPublicKey } from '../../packages/tlog/src/ed25519.ts';
 
@@ -215,6 +215,22 @@ test('C2SP signed-note example: parses; its key is not ours, so it is unverified
     assert.ok(e instanceof NoteError && e.code === 'unverified');
     assert.equal((e as NoteError).unverified.map((u) => u.name), [c2sp.signedNote.keyName]);
   }
+});
+
+test('the verifier seam: openNoteWith takes any NoteVerifier, as Go\'s note.Verifiers', () => {
+  const peterV = ed25519Verifier(peter.verifierKey);
+  const n = openNoteWith(go.signedByPeter, [peterV]);
+  assert.equal(n.verified, ['PeterNeumann']);
+  assert.is(n.signatures[0]!.verifier, peterV);
+  assert.is(n.signatures[0]!.sig.length, 64);
+  // A verifier that says no, or throws, has not verified: a known key's bad signature.
+  const no: NoteVerifier = { ...peterV, verify: () => false };
+  const boom: NoteVerifier = { ...peterV, verify: () => { throw new Error('x'); } };
+  for (const v of [no, boom]) assert.throws(() => openNoteWith(go.signedByPeter, [v]), noteError('bad_signature'));
+  // The same key twice is one key; two different keys with one name and id are ambiguous.
+  assert.equal(openNoteWith(go.signedByPeter, [peterV, ed25519Verifier(peter.verifierKey)]).verified, ['PeterNeumann']);
+  assert.throws(() => openNoteWith(go.signedByPeter, [peterV, { ...peterV, key: 'other' }]), noteError('ambiguous_key'));
+  assert.throws(() => openNoteWith(go.signedByPeter, [{ name: 'x' } as unknown as NoteVerifier]), typeError('verifiers[0]'));
 });
 
 test.run();

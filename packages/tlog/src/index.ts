@@ -1,4 +1,4 @@
-// @cotc/tlog: RFC 9162 Merkle log math, proofs, C2SP checkpoints, tiles and signed notes.
+// @cotc/tlog: RFC 9162 Merkle log math, proofs, C2SP checkpoints, tiles, signed notes and cosignatures.
 // Browser-safe: depends only on @noble/hashes and @noble/curves.
 export * from './hash.ts';
 export * from './treemath.ts';
@@ -9,3 +9,4 @@ export * from './bytes.ts';
 export * from './ed25519.ts';
 export * from './note.ts';
 export * from './checkpoint.ts';
+export * from './cosignature.ts';

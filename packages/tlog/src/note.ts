@@ -1,4 +1,5 @@
-// C2SP signed-note (https://c2sp.org/signed-note) with Ed25519 keys (signature type 0x01),
+// C2SP signed-note (https://c2sp.org/signed-note) with Ed25519 keys (signature type 0x01)
+// and a verifier seam (NoteVerifier, openNoteWith) for other kinds (cosignature.ts),
 // byte-compatible with Go's golang.org/x/mod/sumdb/note: same key strings, key ids,
 // signature lines and Open semantics, so our checkpoints interoperate with the
 // transparency-dev ecosystem. Where we differ from Go we are stricter, never looser:
@@ -191,21 +192,66 @@ export function signNote(text: string, signerKey: string): string {
 }
 
 /**
+ * A signature checker for one key, as Go's note.Verifier: a note signature line
+ * `— <name> base64(keyID[4] || sig)` is given to the verifier whose name and key id match
+ * (signed-note §Signatures), which checks `sig` over the note text. Ed25519 (type 0x01)
+ * is ed25519Verifier; C2SP cosignature/v1 (type 0x04) is in cosignature.ts.
+ */
+export interface NoteVerifier {
+  readonly name: string;
+  /** the 4-byte key id */
+  readonly keyId: Uint8Array;
+  /** the verifier key string (name+hexid+base64(type||key)); two verifiers with the same string are one key */
+  readonly key: string;
+  /** checks sig (the signature bytes after the key id) over msg (the note text, UTF-8); never throws */
+  verify(msg: Uint8Array, sig: Uint8Array): boolean;
+}
+
+/** A verified signature line: who, and the signature bytes after the key id (a cosignature's timestamp is in them). */
+export interface VerifiedSignature { name: string; id: Uint8Array; sig: Uint8Array; verifier: NoteVerifier }
+
+/** The Ed25519 (type 0x01) verifier of a verifier key string, as Go's NewVerifier. */
+export function ed25519Verifier(verifierKey: string, param = 'verifierKey'): NoteVerifier {
+  const v = parseVerifierKey(verifierKey, param);
+  return {
+    name: v.name,
+    keyId: v.id,
+    key: v.key,
+    verify: (msg, sig) => verifyStrict(v.publicKey, msg, sig),
+  };
+}
+
+/**
  * Opens a signed note, as Go's note.Open: every signature by a listed key must verify
  * (else 'bad_signature'), signatures by other keys are reported as unverified, and at
  * least one listed key must have signed (else 'unverified'). Throws TypeError on bad
- * arguments and NoteError on a bad note.
+ * arguments and NoteError on a bad note. Keys are Ed25519 verifier key strings; for other
+ * kinds (cosignatures), use openNoteWith.
  */
 export function openNote(note: string | Uint8Array, verifierKeys: string[]): OpenedNote {
   if (!Array.isArray(verifierKeys)) throw new TypeError('verifierKeys: expected an array of verifier key strings');
-  const known = new Map<string, VerifierKey[]>();
-  verifierKeys.forEach((k, i) => {
-    const v = parseVerifierKey(k, `verifierKeys[${i}]`);
-    const list = known.get(`${v.name}+${hex(v.id)}`) ?? [];
-    if (!list.some((o) => o.key === v.key)) list.push(v);
-    known.set(`${v.name}+${hex(v.id)}`, list);
-  });
+  return openNoteWith(note, verifierKeys.map((k, i) => ed25519Verifier(k, `verifierKeys[${i}]`)));
+}
 
+/**
+ * openNote with a set of verifiers of any kind (as Go's note.Open with note.VerifierList).
+ * Signature lines whose name and key id match no verifier are unverified, whatever their
+ * type (signed-note v1.0.0 §Signatures: "Verifiers MUST ignore signatures from unknown keys"), so a line of
+ * a type this code does not know (say an RFC 6962 0x05 signature) is not an error.
+ */
+export function openNoteWith(note: string | Uint8Array, verifiers: readonly NoteVerifier[]): OpenedNote & { signatures: VerifiedSignature[] } {
+  if (!Array.isArray(verifiers)) throw new TypeError('verifiers: expected an array of note verifiers');
+  const known = new Map<string, NoteVerifier[]>();
+  verifiers.forEach((v, i) => {
+    if (typeof v !== 'object' || v === null || typeof v.verify !== 'function' || !isValidName(v.name) ||
+      !(v.keyId instanceof Uint8Array) || v.keyId.length !== 4 || typeof v.key !== 'string') {
+      throw new TypeError(`verifiers[${i}]: expected a NoteVerifier {name, keyId (4 bytes), key, verify}`);
+    }
+    const k = `${v.name}+${hex(v.keyId)}`;
+    const list = known.get(k) ?? [];
+    if (!list.some((o) => o.key === v.key)) list.push(v);
+    known.set(k, list);
+  });
   let msg: string;
   if (note instanceof Uint8Array) {
     try {
@@ -233,6 +279,7 @@ export function openNote(note: string | Uint8Array, verifierKeys: string[]): Ope
 
   const textBytes = utf8(text);
   const verified: string[] = [];
+  const signatures: VerifiedSignature[] = [];
   const unverified: UnverifiedSignature[] = [];
   const seenLines = new Set<string>(); // unknown keys: identical lines
   const seenKeys = new Set<string>(); // known keys: name+id
@@ -248,11 +295,17 @@ export function openNote(note: string | Uint8Array, verifierKeys: string[]): Ope
     if (candidates.length > 1) throw new NoteError('ambiguous_key', `ambiguous key ${k}: more than one listed key has that name and id`);
     if (seenKeys.has(k)) throw new NoteError('duplicate_signature', `more than one signature by key ${k}`);
     seenKeys.add(k);
-    if (!verifyStrict(candidates[0]!.publicKey, textBytes, s.sig)) {
-      throw new NoteError('bad_signature', `invalid signature for key ${k}`);
+    const v = candidates[0]!;
+    let ok = false;
+    try {
+      ok = v.verify(textBytes, s.sig) === true;
+    } catch {
+      ok = false; // a verifier that throws has not verified
     }
+    if (!ok) throw new NoteError('bad_signature', `invalid signature for key ${k}`);
     verified.push(s.name);
+    signatures.push({ name: s.name, id: s.id, sig: s.sig, verifier: v });
   }
   if (verified.length === 0) throw new NoteError('unverified', 'note has no verifiable signatures', unverified);
-  return { text, verified, unverified };
+  return { text, verified, unverified, signatures };
 }
