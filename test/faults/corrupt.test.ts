@@ -22,6 +22,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openLog, startServer } from '../../src/server.ts';
 import { LevelStore } from '../../src/storage/level.ts';
+import { verifyLevelFiles } from '../../src/storage/level-verify.ts';
+import { Level } from 'level';
+import crypto from 'node:crypto';
 import { StoreCorruptError } from '../../src/storage/types.ts';
 import { auditCommand } from '../../src/cli/audit.ts';
 import { cny, donor, ev, type Org } from '../helpers/events.ts';
@@ -119,14 +122,14 @@ t('a truncated table file is named', async () => {
   assert.match(e.message, /\d+\.ldb/);
 });
 
-t('a missing table file is refused by LevelDB, naming the store and the file', async () => {
+t('a missing table file of the current version is refused, naming the MANIFEST and the file', async () => {
   const dir = variant('ldb-missing', (d) => {
     for (const f of only(d, /\.(ldb|sst)$/)) fs.rmSync(f);
   });
   const e = await refused(dir);
   if (process.env.SHOW_ERRORS) console.log(`\n    ${e.message}`);
   assert.instance(e, StoreCorruptError);
-  assert.match(e.message, /store: LevelDB could not open the store: .*missing files.*\.ldb/);
+  assert.match(e.message, /MANIFEST-\d+: names table \d{6}\.ldb of the current version, which does not exist/);
 });
 
 t('a damaged MANIFEST record is named', async () => {
@@ -192,3 +195,124 @@ t('an entry rewritten in the middle (files sound) passes the start checks; cotc 
 });
 
 t.run();
+
+// ---- A close mid-compaction (issue 9, "Start-up must not call a healthy store corrupt") ----
+// A normal close stops a running background compaction in the middle of its output file
+// (LevelDB's ~DBImpl: "Deleting DB during compaction"): that table has no footer, and it is
+// not part of the current version (the MANIFEST never named it). LevelDB deletes it when it
+// next opens the store. The old start-up check read every *.ldb in the directory and
+// refused such a store as corrupt. Now only the files the current version names are checked.
+const mid = suite('a close mid-compaction is not corruption');
+
+/** A table file with a footer: its last 8 bytes are LevelDB's table magic number. */
+function hasFooter(file: string): boolean {
+  const b = fs.readFileSync(file);
+  return b.length >= 48 && b.readUInt32LE(b.length - 8) === 0x8b80fb57 && b.readUInt32LE(b.length - 4) === 0xdb477524;
+}
+
+mid('closing mid-compaction 20 times: every start succeeds, the half-written tables are garbage LevelDB deletes', async () => {
+  const base2 = tempDir('cotc-midcompact-');
+  const dir = path.join(base2, 'store');
+  try {
+    let cutShort = 0; // rounds that left a footerless table behind
+    for (let round = 0; round < 20; round++) {
+      // Small memtables (64 KiB) so ~2 MiB of writes flush many level-0 tables and start
+      // background compactions; then close at once, while one is running.
+      const db = new Level<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view', writeBufferSize: 64 * 1024 } as never);
+      await db.open();
+      for (let b = 0; b < 25; b++) {
+        await db.batch(Array.from({ length: 200 }, () => ({ type: 'put' as const, key: `k/${crypto.randomBytes(8).toString('hex')}`, value: crypto.randomBytes(400) })));
+      }
+      void (db as unknown as { compactRange(a: string, b: string): Promise<void> }).compactRange('k/0', 'k/8').catch(() => {});
+      await db.close();
+      const v = verifyLevelFiles(dir)!;
+      const garbage = v.ignored.filter((f) => /\.(ldb|sst)$/.test(f));
+      if (garbage.some((f) => !hasFooter(path.join(dir, f)))) cutShort++;
+      for (const f of v.checked.filter((x) => /\.ldb$/.test(x))) assert.ok(hasFooter(path.join(dir, f)), `live table ${f} has no footer`);
+      // The start-up path: the file checks, then LevelDB's own open.
+      const store = new LevelStore(dir);
+      await store.open(); // the old check threw StoreCorruptError here: "table NNNNNN.ldb fails the check of its footer magic number"
+      const left = fs.readdirSync(dir);
+      for (const f of v.ignored) assert.not.ok(left.includes(f), `LevelDB kept ${f}, which the check ignored as garbage`);
+      await store.close(); // LevelDB's open may itself have scheduled a compaction: closed mid-way too
+    }
+    // Otherwise this test could not fail on the old check.
+    assert.ok(cutShort >= 3, `only ${cutShort} of 20 closes cut a compaction short`);
+  } finally {
+    fs.rmSync(base2, { recursive: true, force: true });
+  }
+});
+
+mid('real damage to a live table is still refused while half-written garbage beside it is ignored', async () => {
+  const base2 = tempDir('cotc-midcompact-');
+  const dir = path.join(base2, 'store');
+  try {
+    let v: ReturnType<typeof verifyLevelFiles> = null;
+    for (let round = 0; round < 20; round++) {
+      const db = new Level<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view', writeBufferSize: 64 * 1024 } as never);
+      await db.open();
+      for (let b = 0; b < 25; b++) {
+        await db.batch(Array.from({ length: 200 }, () => ({ type: 'put' as const, key: `k/${crypto.randomBytes(8).toString('hex')}`, value: crypto.randomBytes(400) })));
+      }
+      await db.close();
+      v = verifyLevelFiles(dir)!;
+      if (v.ignored.some((f) => /\.ldb$/.test(f) && !hasFooter(path.join(dir, f)))) break;
+      v = null;
+    }
+    assert.ok(v, 'no close left a half-written table in 20 tries');
+    const live = v.checked.filter((f) => /\.ldb$/.test(f));
+    assert.ok(live.length > 0);
+    const copy = (name: string, mutate: (d: string) => void) => {
+      const d = path.join(base2, name);
+      fs.cpSync(dir, d, { recursive: true });
+      mutate(d);
+      return d;
+    };
+    const bad = copy('bad', (d) => flip(path.join(d, live[0]!), (n) => Math.floor(n / 3)));
+    const e = await new LevelStore(bad).open().then(() => null, (x: Error) => x);
+    assert.instance(e, StoreCorruptError);
+    assert.ok(e!.message.includes(live[0]!), e!.message);
+    // A live write-ahead log record damaged: refused too.
+    const logs = v.checked.filter((f) => /\.log$/.test(f) && fs.statSync(path.join(dir, f)).size > 64);
+    if (logs.length > 0) {
+      const bad2 = copy('bad-log', (d) => flip(path.join(d, logs[0]!), () => 20, 4));
+      const e2 = await new LevelStore(bad2).open().then(() => null, (x: Error) => x);
+      assert.instance(e2, StoreCorruptError);
+    }
+    // The sound copy opens.
+    const good = new LevelStore(copy('good', () => {}));
+    await good.open();
+    await good.close();
+  } finally {
+    fs.rmSync(base2, { recursive: true, force: true });
+  }
+});
+
+mid('the checked files are those LevelDB keeps: a MANIFEST that is not CURRENT and an old log are ignored', async () => {
+  const base2 = tempDir('cotc-midcompact-');
+  const dir = path.join(base2, 'store');
+  try {
+    const store = new LevelStore(dir);
+    await store.open();
+    await store.db.put('a', new Uint8Array([1]));
+    await store.close();
+    const v = verifyLevelFiles(dir)!;
+    // Garbage of the kinds LevelDB deletes at open: an older MANIFEST, a log below the
+    // version's log number, a table the version does not name; all unreadable.
+    const oldManifest = `MANIFEST-${String(Number(v.live.manifest.slice(9)) - 1).padStart(6, '0')}`;
+    fs.writeFileSync(path.join(dir, oldManifest), 'not a manifest');
+    fs.writeFileSync(path.join(dir, '000000.log'), Buffer.alloc(100, 0xff));
+    fs.writeFileSync(path.join(dir, '999990.ldb'), 'half a table');
+    const w = verifyLevelFiles(dir)!;
+    assert.ok(w.ignored.includes(oldManifest) && w.ignored.includes('000000.log') && w.ignored.includes('999990.ldb'), w.ignored.join(' '));
+    const s2 = new LevelStore(dir);
+    await s2.open();
+    assert.equal(await s2.db.get('a'), new Uint8Array([1]));
+    await s2.close();
+    assert.not.ok(fs.existsSync(path.join(dir, '999990.ldb')), 'LevelDB deletes the garbage table at open');
+  } finally {
+    fs.rmSync(base2, { recursive: true, force: true });
+  }
+});
+
+mid.run();

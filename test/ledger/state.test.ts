@@ -171,9 +171,8 @@ test('who may: operator registers and changes keys, payee and auditors confirm, 
   h.ok(don('d1', 'fa', 100));
   h.ok(disb('x1', 'fa', 10));
   h.ok(conf('c1', 'x1', 'P'));
-  h.ok(conf('c2', 'x1', 'AUD'));
   h.ok(rev('r1', 'x1', 'operator'));
-  h.ok(conf('c3', 'x1', 'P')); // a reversed disbursement can still be confirmed
+  h.ok(conf('c2', 'x1', 'AUD')); // a reversed disbursement can still be confirmed
   assert.equal(h.state.fund('fx'), {
     id: 'fx', owner: 'X', name: 'x', currency: 'CNY', restricted: true, purpose: 'p', balance: '0', lots: 0, openedSeq: 11,
   });

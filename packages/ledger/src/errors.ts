@@ -16,6 +16,7 @@ export const REJECTION_STATUS = {
   already_exists: 422,
   currency_mismatch: 422,
   same_fund: 422,
+  restricted_fund: 422,
   bad_amount: 422,
   bad_key: 422,
   overdraft: 422,

@@ -260,6 +260,11 @@ export class LedgerState {
    * here instead of scanning queues). A donation's lots and a transfer's lots each live in
    * one fund only: a lot's via changes whenever it moves. */
   readonly #byVia = new Map<string, Set<Lot>>();
+  /** disbursement id → the orgs that confirmed it, in order: at most one confirmation per
+   * org per disbursement (issue 9: a payee posting thousands of confirmations of one
+   * payment swelled every trace through it). Small: only the payee and auditor orgs can
+   * confirm at all. */
+  readonly #confirmedBy = new Map<string, string[]>();
 
   // Records touched since the last takeChanges().
   #dirtyMeta = false;
@@ -268,6 +273,7 @@ export class LedgerState {
   readonly #dirtyLots = new Map<string, { fund: string; pos: number }>();
   readonly #dirtyEvents = new Set<string>();
   readonly #dirtyReversed = new Set<string>();
+  readonly #dirtyConfirmed = new Set<string>();
 
   constructor(opts: LedgerStateOptions = {}) {
     this.#isWeakKey = opts.isWeakKey ?? ((pub) => pub.length !== 32);
@@ -343,6 +349,11 @@ export class LedgerState {
       if (l) out.push({ donation: l.donation, via: l.via, value: l.value.toString() });
     }
     return out;
+  }
+
+  /** The orgs that confirmed a disbursement, in the order they did (empty when none). */
+  confirmedBy(disbursement: string): string[] {
+    return [...(this.#confirmedBy.get(disbursement) ?? [])];
   }
 
   event(id: string): EventFacts | undefined {
@@ -582,6 +593,11 @@ export class LedgerState {
       return reject('currency_mismatch', `fund ${from.id} holds ${from.currency} but ${to.id} holds ${to.currency}`);
     }
     if (from === to) return reject('same_fund', `a transfer's from and to must differ (${from.id})`);
+    // A restricted fund's money leaves only by disbursement (for its purpose) or to another
+    // restricted fund (README "Restricted funds"): never into a fund free of the restriction.
+    if (from.restricted && !to.restricted) {
+      return reject('restricted_fund', `fund ${from.id} is restricted ("${from.purpose}"): its money goes only to restricted funds or to disbursements, not to unrestricted ${to.id}`);
+    }
     const value = parseValue(b.amount.value);
     if (value === null) return reject('bad_amount', `amount ${b.amount.value} is not an integer in 1..2^63-1`);
     if (to.balance + value > MAX_VALUE) return reject('bad_amount', `the balance of ${to.id} would exceed 2^63-1`);
@@ -631,13 +647,27 @@ export class LedgerState {
     if (!d || d.type !== 'disbursement') return reject('unknown_disbursement', `no disbursement ${b.disbursement}`);
     const poster = this.#orgs.get(ev.org);
     if (!poster) throw new Error(`ledger state: signer org ${ev.org} vanished`);
+    // Self-confirmation proves nothing (issue 9): a charity paying itself (payee = its own
+    // org id) would confirm as "the payee", an auditor org its own payment as "an auditor".
+    // A confirmation is another org's word that the money arrived.
+    if (d.org === ev.org) {
+      return reject('forbidden', `${ev.org} posted disbursement ${d.id}: the org that made a payment cannot confirm it`);
+    }
     const isPayee = d.payee === ev.org; // a registered org id, since ev.org signed
     if (!isPayee && !poster.roles.includes('auditor')) {
       return reject('forbidden', `only the payee or an auditor confirms disbursement ${d.id}`);
     }
+    const by = this.#confirmedBy.get(d.id);
+    if (by?.includes(ev.org)) {
+      return reject('already_exists', `${ev.org} has already confirmed disbursement ${d.id}: one confirmation per org per disbursement`);
+    }
     // A reversed disbursement can still be confirmed (DESIGN.md "Bodies").
     const facts: EventFacts = { id: ev.id, seq, org: ev.org, hash, type: 'confirmation', disbursement: d.id };
-    return this.#plan([], donationsOf(d.taken), facts, () => {});
+    return this.#plan([], donationsOf(d.taken), facts, () => {
+      if (by) by.push(ev.org);
+      else this.#confirmedBy.set(d.id, [ev.org]);
+      this.#dirtyConfirmed.add(d.id);
+    });
   }
 
   #reversal(ev: Envelope<'reversal'>, seq: number, hash: string): Evaluation {
@@ -814,6 +844,7 @@ export class LedgerState {
   //                   rewrites only the lots it touches
   //   e/<event>       the event index facts, written once
   //   r/<event>       "<reversal id>": the event was reversed
+  //   c/<disbursement> ["<org>"…]: the orgs that confirmed it, in order
   // Ids match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$, so '/' never occurs inside one.
 
   /** The records changed since the last call (value null = delete), in a deterministic order. */
@@ -864,12 +895,14 @@ export class LedgerState {
       const f = this.#events.get(id)! as { reversedBy?: string };
       out.push([`r/${id}`, JSON.stringify(f.reversedBy)]);
     }
+    for (const id of this.#dirtyConfirmed) out.push([`c/${id}`, JSON.stringify(this.#confirmedBy.get(id))]);
     this.#dirtyMeta = false;
     this.#dirtyOrgs.clear();
     this.#dirtyFunds.clear();
     this.#dirtyLots.clear();
     this.#dirtyEvents.clear();
     this.#dirtyReversed.clear();
+    this.#dirtyConfirmed.clear();
     return out;
   }
 
@@ -879,6 +912,7 @@ export class LedgerState {
     const s = new LedgerState(opts);
     const lots: Lot[] = [];
     const reversed: Array<[string, string]> = [];
+    const confirmed: Array<[string, unknown]> = [];
     let meta = false;
     for (const [key, value] of records) {
       const v = JSON.parse(value);
@@ -921,6 +955,8 @@ export class LedgerState {
         s.#events.set(key.slice(2), v as EventFacts);
       } else if (key.startsWith('r/')) {
         reversed.push([key.slice(2), v]);
+      } else if (key.startsWith('c/')) {
+        confirmed.push([key.slice(2), v]);
       } else {
         throw new Error(`ledger restore: unknown record ${key}`);
       }
@@ -932,7 +968,14 @@ export class LedgerState {
       }
       e.reversedBy = by;
     }
-    if (!meta && (s.#orgs.size || s.#funds.size || s.#events.size || lots.length)) {
+    for (const [id, orgs] of confirmed) {
+      const e = s.#events.get(id);
+      if (!e || e.type !== 'disbursement' || !Array.isArray(orgs) || orgs.length === 0 || orgs.some((o) => typeof o !== 'string') || new Set(orgs).size !== orgs.length) {
+        throw new Error(`ledger restore: bad confirmations record for ${id}`);
+      }
+      s.#confirmedBy.set(id, orgs as string[]);
+    }
+    if (!meta && (s.#orgs.size || s.#funds.size || s.#events.size || lots.length || confirmed.length)) {
       throw new Error('ledger restore: records without meta');
     }
     // Positions order lots within a fund; the via index is rebuilt in that order.
