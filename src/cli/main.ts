@@ -1,7 +1,7 @@
 // `pnpm cotc <command>`: the CLI of DESIGN.md "The CLI". Exit codes: 0 success, 1 a check
 // failed, 2 usage or network error.
 import { Command, CommanderError } from 'commander';
-import { CliError, commaList, DEFAULT_SERVER, repeatable, stdio } from './common.ts';
+import { CliError, commaList, DEFAULT_SERVER, repeatable, safeLines, stdio } from './common.ts';
 import { defaultStatePath } from './statefile.ts';
 
 const program = new Command();
@@ -46,7 +46,8 @@ program
   .option('--state <file>', 'where to remember the last checkpoint seen', defaultStatePath())
   .option('--log-key <key>', 'the log verifier key to trust (default: remembered, or trust on first use)')
   .option('--no-signatures', 'skip signature checks (measurement only)')
-  .action(async (o: { server?: string; data?: string; state: string; logKey?: string; signatures: boolean }) => {
+  .option('--replace-log-key', 'trust --log-key (or the log\'s key) even when another key is remembered for this log; forgets its remembered checkpoint')
+  .action(async (o: { server?: string; data?: string; state: string; logKey?: string; signatures: boolean; replaceLogKey?: boolean }) => {
     const { auditCommand } = await import('./audit.ts');
     process.exitCode = await auditCommand(o);
   });
@@ -203,6 +204,21 @@ poster('reverse', 'reverse an event that can still be undone (a refund, a return
     process.exitCode = await reverseCommand(o, stdio);
   });
 
+// ---- witnessing ----
+
+program
+  .command('witness')
+  .description('run a C2SP tlog-witness: cosign checkpoints of the given logs only when consistent with what it cosigned before')
+  .requiredOption('--data <dir>', 'data directory (witness.key, mode 600, created on first start; logs/ holds what it cosigned)')
+  .requiredOption('--name <name>', 'the witness name (part of its key id), e.g. witness.example.org/w1')
+  .requiredOption('--log <vkey>', 'verifier key of a log to witness, named by its origin (repeatable)', repeatable)
+  .option('--port <n>', 'port', '7380')
+  .option('--host <h>', 'host to listen on', '127.0.0.1')
+  .action(async (o: { data: string; name: string; log: string[]; port: string; host: string }) => {
+    const { witnessCommand } = await import('./witness.ts');
+    await witnessCommand(o);
+  });
+
 // ---- verifying a donation ----
 
 program
@@ -213,13 +229,14 @@ program
   .option('--log-key <key>', 'the log verifier key to trust (default: remembered for this server, or trusted on first use)')
   .option('--receipt <secret>', 'the donor\'s receipt secret: checks the donation is theirs')
   .option('--state <file>', 'where to remember the log key and the last checkpoint seen', defaultStatePath())
-  .action(async (id: string, o: { server: string; logKey?: string; receipt?: string; state: string }) => {
+  .option('--replace-log-key', 'trust --log-key (or the server\'s key) even when another key is remembered for this log or server; forgets its remembered checkpoint')
+  .action(async (id: string, o: { server: string; logKey?: string; receipt?: string; state: string; replaceLogKey?: boolean }) => {
     const { verifyCommand } = await import('./verify.ts');
     process.exitCode = await verifyCommand(id, o, stdio);
   });
 
 function usage(msg: string): never {
-  console.error(`cotc: ${msg}`);
+  console.error(safeLines(`cotc: ${msg}`));
   process.exit(2);
 }
 
@@ -228,9 +245,9 @@ try {
 } catch (e) {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
   if (e instanceof CliError) {
-    console.error(`cotc: ${e.message}`);
+    console.error(safeLines(`cotc: ${e.message}`));
     process.exit(e.exitCode);
   }
-  console.error(`cotc: ${(e as Error).message}`);
+  console.error(safeLines(`cotc: ${(e as Error).message}`));
   process.exit(2);
 }

@@ -1,0 +1,11 @@
+// A witness in a child process, for crash tests: witness-child.ts DIR NAME LOGKEY; prints
+// "listening <url>" once ready.
+import { startWitness } from '../../src/witness/server.ts';
+
+const [dir, name, logKey] = process.argv.slice(2);
+if (!dir || !name || !logKey) {
+  console.error('usage: witness-child.ts DIR NAME LOGKEY');
+  process.exit(2);
+}
+const w = await startWitness({ dir, name, logs: [logKey], port: 0, host: '127.0.0.1', rateLimit: false });
+process.stdout.write(`listening ${w.url}\n`);
