@@ -103,15 +103,32 @@ export interface SynthBundleOpts {
   /** The trace to put in (default: buildTrace over the whole log). */
   trace?: Trace;
   size?: number;
+  /** Include the fund.open entries of the funds the nodes name (see serverIndexes). */
+  funds?: boolean;
 }
 
-/** The indexes the server would put in the bundle of `donation`. */
-export function serverIndexes(log: SynthLog, donation: string, size = log.tree.size): number[] {
+/** The funds an event names (a donation's, a transfer's from and to, a disbursement's). */
+function fundsNamed(ev: Envelope): string[] {
+  const b = ev.body as { fund?: string; from?: string; to?: string };
+  if (ev.type === 'donation' || ev.type === 'disbursement') return [b.fund!];
+  if (ev.type === 'transfer') return [b.from!, b.to!];
+  return [];
+}
+
+/**
+ * The indexes the server would put in the bundle of `donation`; with `funds`, also the
+ * fund.open of every fund a node names (and its owner's org entries), as issue 9's server does.
+ */
+export function serverIndexes(log: SynthLog, donation: string, size = log.tree.size, funds = false): number[] {
   const all = log.entries.slice(0, size).filter(Boolean);
   const t = buildTrace(donation, all);
   const seqs = new Set<number>(t.nodes.map((n) => n.index));
   seqs.add(0);
-  const signers = new Set<string>([all[0]!.event.org, ...t.nodes.map((n) => all[n.index]!.event.org)]);
+  if (funds) {
+    const named = new Set(t.nodes.flatMap((n) => fundsNamed(all[n.index]!.event)));
+    for (const e of all) if (e.event.type === 'fund.open' && named.has((e.event.body as { fund: string }).fund)) seqs.add(e.seq);
+  }
+  const signers = new Set<string>([all[0]!.event.org, ...[...seqs].map((i) => all[i]!.event.org)]);
   for (const e of all) {
     if ((e.event.type === 'org.register' || e.event.type === 'org.keys') && signers.has((e.event.body as { org: string }).org)) seqs.add(e.seq);
   }
@@ -120,7 +137,7 @@ export function serverIndexes(log: SynthLog, donation: string, size = log.tree.s
 
 export async function synthBundle(log: SynthLog, donation: string, opts: SynthBundleOpts = {}) {
   const size = opts.size ?? log.tree.size;
-  const indexes = opts.indexes ?? serverIndexes(log, donation, size);
+  const indexes = opts.indexes ?? serverIndexes(log, donation, size, opts.funds);
   const trace = opts.trace ?? buildTrace(donation, log.entries.slice(0, size).filter(Boolean));
   const entries = [];
   for (const i of indexes) {
@@ -133,4 +150,24 @@ export async function synthBundle(log: SynthLog, donation: string, opts: SynthBu
 /** A consistency callback over the synthetic tree. */
 export function consistencyOf(log: SynthLog) {
   return async (from: number, to: number) => (await log.tree.consistencyProof(from, to)).map(hex);
+}
+
+/**
+ * The forged-effects attack (issue 9): a log operator, holding only the log key, keeps every
+ * signed event byte for byte and rewrites the effects of some entries; it then rebuilds the
+ * hash chain (each later entry's prev) and the tree, and signs a checkpoint of its own. The
+ * result is a new SynthLog that every organisation signature still vouches for.
+ */
+export async function rewriteEffects(log: SynthLog, rewrite: Record<number, Effect[]>): Promise<SynthLog> {
+  const out: SynthLog = { ...log, tree: new MemoryTree(), data: [], entries: [], state: null };
+  for (const e of log.entries) {
+    const seq = out.data.length;
+    const prev = seq === 0 ? '0'.repeat(64) : hex(leafHash(out.data[seq - 1]!));
+    const entry: Entry = { ...e, prev, effects: rewrite[e.seq] ?? e.effects };
+    const bytes = canonicalBytes(entry);
+    out.data.push(bytes);
+    out.entries.push(entry);
+    await out.tree.append(leafHash(bytes));
+  }
+  return out;
 }

@@ -32,6 +32,8 @@ import {
 } from '@cotc/ledger';
 import { checkConsistency, checkpointInfo, needLogKey, needTrusted, needWitnessKeys, openCheckpoint } from './checkpoint.ts';
 import { KeyHistory, type SignerInfo } from './keys.ts';
+import { checkContinuity } from './continuity.ts';
+import { checkAuthority, fundsOf, isInternalTransfer, type FundInfo } from './authority.ts';
 import {
   VerifyError,
   type DonationInfo,
@@ -116,7 +118,7 @@ function amountOf(ev: Envelope): bigint | null {
 }
 
 function failedResult(problems: Problem[]): VerifyResult {
-  return { ok: false, checkpoint: null, problems, nodes: [], flows: [] };
+  return { ok: false, checkpoint: null, problems, nodes: [], flows: [], operatorSigned: [] };
 }
 
 /**
@@ -297,6 +299,14 @@ async function verify(bundle: unknown, opts: VerifyOptions): Promise<VerifyResul
     }
   }
 
+  // --- 4b. Fund continuity: effects are the one part of an entry no org signs, so each lot
+  // taken must be money the bundle's proven entries put where the event draws from.
+  problems.push(...checkContinuity(entries, byEvent));
+
+  // --- 4c. Who confirms, who moves a fund's money, and where restricted money goes.
+  const funds = fundsOf(entries);
+  problems.push(...checkAuthority(entries, byEvent, keys, funds));
+
   // --- 5. The trace.
   const donationId = trace.donation;
   if (opts.donation !== undefined && donationId !== opts.donation) {
@@ -451,7 +461,7 @@ async function verify(bundle: unknown, opts: VerifyOptions): Promise<VerifyResul
 
   // --- The per-node and per-flow view.
   const cpOk = cp !== null && !opened.problems.length;
-  const nodes = nodeResults(trace.nodes as unknown[], recomputed, byEvent, signers, problems, cpOk);
+  const nodes = nodeResults(trace.nodes as unknown[], recomputed, byEvent, signers, problems, cpOk, funds, keys);
   const flows: FlowResult[] = [];
   const listed = new Set<string>();
   for (const f of recomputed?.flows ?? []) {
@@ -471,6 +481,7 @@ async function verify(bundle: unknown, opts: VerifyOptions): Promise<VerifyResul
   const result: VerifyResult = { ok: problems.length === 0, checkpoint: cp ? checkpointInfo(cp) : null, problems, nodes, flows };
   if (donation) result.donation = donation;
   if (receipt) result.receipt = receipt;
+  result.operatorSigned = entries.filter((e) => signers.get(e.seq)?.installedBy === 'operator').map((e) => e.event.id);
   return result;
 }
 
@@ -481,6 +492,8 @@ function nodeResults(
   signers: Map<number, SignerInfo>,
   problems: Problem[],
   cpOk: boolean,
+  funds: ReadonlyMap<string, FundInfo>,
+  keys: KeyHistory,
 ): NodeResult[] {
   const truth = new Map((recomputed?.nodes ?? []).map((n) => [n.event, n]));
   const inflow = new Map<string, bigint>();
@@ -521,7 +534,10 @@ function nodeResults(
     const node: NodeResult = { event: id, type, index, ok: cpOk && entry !== undefined && msgs.length === 0, problems: msgs };
     if (entry) {
       const s = signers.get(entry.seq);
-      if (s) node.signer = { org: s.org, key: s.key };
+      if (s) {
+        node.signer = { org: s.org, key: s.key };
+        if (s.installedBy === 'operator') node.signer.installedBy = 'operator';
+      }
       node.time = entry.event.time;
       node.loggedAt = entry.time;
       const ev = entry.event;
@@ -534,11 +550,13 @@ function nodeResults(
           node.eventAmount = { ...ev.body.amount };
           node.from = ev.body.from;
           node.memo = ev.body.memo;
+          if (isInternalTransfer(ev, funds)) node.internal = true;
           break;
         case 'disbursement':
           node.eventAmount = { ...ev.body.amount };
           node.from = ev.body.fund;
           node.payee = ev.body.payee;
+          if (keys.registered(ev.body.payee)) node.payeeRegistered = true;
           node.purpose = ev.body.purpose;
           node.receipts = ev.body.receipts.map((r) => ({ sha256: r.sha256, name: r.name }));
           break;

@@ -17,11 +17,14 @@ interface KeyRec {
   publicKey: Uint8Array;
   addedSeq: number;
   revokedSeq?: number;
+  /** Added by an org.keys the operator posted for another org (DESIGN.md "Bodies": org.keys "that org, or the operator"). */
+  byOperator: boolean;
 }
 
 interface OrgRec {
   id: string;
   registeredSeq: number;
+  roles: readonly string[];
   keys: KeyRec[];
   byId: Map<string, KeyRec>;
 }
@@ -29,6 +32,7 @@ interface OrgRec {
 export interface SignerInfo {
   org: string;
   key: string;
+  installedBy?: 'operator';
 }
 
 function parseKey(key: string): { name: string; id: Uint8Array; publicKey: Uint8Array } | null {
@@ -50,6 +54,16 @@ export class KeyHistory {
 
   get operator(): string | undefined {
     return this.#operator;
+  }
+
+  /** The roles of `org` by its proven org.register, or undefined when none is proven. */
+  roles(org: string): readonly string[] | undefined {
+    return this.#orgs.get(org)?.roles;
+  }
+
+  /** True when a proven org.register registers `org`. */
+  registered(org: string): boolean {
+    return this.#orgs.has(org);
   }
 
   #fail(code: Problem['code'], entry: Entry, message: string): null {
@@ -93,7 +107,9 @@ export class KeyHistory {
       return this.#fail('bad_event_signature', entry, `the signature of ${ev.id} does not verify with key ${keyId} of ${ev.org}`);
     }
     this.#apply(entry);
-    return { org: ev.org, key: signer.key };
+    const info: SignerInfo = { org: ev.org, key: signer.key };
+    if ((signer as Partial<KeyRec>).byOperator === true) info.installedBy = 'operator';
+    return info;
   }
 
   #apply(entry: Entry): void {
@@ -102,7 +118,7 @@ export class KeyHistory {
     else if (ev.type === 'org.keys') this.#keys(entry, ev as Envelope<'org.keys'>);
   }
 
-  #newKeys(entry: Entry, orgId: string, keys: readonly string[], org: OrgRec | undefined): KeyRec[] | null {
+  #newKeys(entry: Entry, orgId: string, keys: readonly string[], org: OrgRec | undefined, byOperator = false): KeyRec[] | null {
     const out: KeyRec[] = [];
     const seen = new Set<string>();
     for (const key of keys) {
@@ -112,7 +128,7 @@ export class KeyHistory {
       const id = hex(p.id);
       if (seen.has(id) || org?.byId.has(id)) return this.#fail('forbidden', entry, `${entry.event.id} adds key id ${id} to ${orgId}, which it already has (or had)`);
       seen.add(id);
-      out.push({ key, id: p.id, publicKey: p.publicKey, addedSeq: entry.seq });
+      out.push({ key, id: p.id, publicKey: p.publicKey, addedSeq: entry.seq, byOperator });
     }
     return out;
   }
@@ -129,7 +145,7 @@ export class KeyHistory {
     }
     const keys = this.#newKeys(entry, b.org, b.keys, undefined);
     if (keys === null) return;
-    const rec: OrgRec = { id: b.org, registeredSeq: entry.seq, keys, byId: new Map(keys.map((k) => [hex(k.id), k])) };
+    const rec: OrgRec = { id: b.org, registeredSeq: entry.seq, roles: [...b.roles], keys, byId: new Map(keys.map((k) => [hex(k.id), k])) };
     this.#orgs.set(b.org, rec);
     if (entry.seq === 0) this.#operator = b.org;
   }
@@ -154,7 +170,9 @@ export class KeyHistory {
       }
       revoke.push(k);
     }
-    const add = this.#newKeys(entry, b.org, b.add, org);
+    // A key the operator adds to another org is the operator's word, not the org's: the
+    // operator may hold it and sign as that org (shown as such: NodeResult.signer.installedBy).
+    const add = this.#newKeys(entry, b.org, b.add, org, ev.org === this.#operator && ev.org !== b.org);
     if (add === null) return;
     for (const k of revoke) k.revokedSeq = entry.seq;
     for (const k of add) {

@@ -53,7 +53,24 @@ export type VerifyCode =
   /** The donation is not among the bundle's proven entries. */
   | 'not_in_log'
   /** The bundle is about another donation than the one asked for. */
-  | 'wrong_donation';
+  | 'wrong_donation'
+  /**
+   * Money moved that the bundle's own proven entries do not put where the event draws from
+   * (DESIGN.md "FIFO", "Entries"): a transfer or disbursement takes a lot that its `via` never
+   * brought into the fund it draws from (a transfer's `from`, a disbursement's `fund`), or more
+   * of it than that hop brought there and later hops left; a refund takes anything but the
+   * donation's own whole lot; a reversal returns other lots than the reversed event took. The
+   * one part of an entry no organisation signs is its effects: this is how rewritten ones show.
+   */
+  | 'bad_continuity'
+  /** A confirmation by an org that is neither the disbursement's payee (a registered org id) nor an auditor. */
+  | 'unauthorised_confirmation'
+  /** A confirmation signed by the org that posted the disbursement: a charity vouching for itself proves nothing. */
+  | 'self_confirmation'
+  /** Money left a restricted fund other than by disbursement or by transfer to another restricted fund. */
+  | 'restricted_fund'
+  /** Trace pages that do not make one bundle: different checkpoints, entries that overlap or go backwards, a page after the last. */
+  | 'bad_pages';
 
 export interface Problem {
   code: VerifyCode;
@@ -99,8 +116,16 @@ export interface NodeResult {
   /** No problem about this node or its entry, and the checkpoint verified. */
   ok: boolean;
   problems: string[];
-  /** Who signed the event (verified), and with which verifier key. */
-  signer?: { org: string; key: string };
+  /**
+   * Who signed the event (verified), and with which verifier key. `installedBy: 'operator'`
+   * when that key was added to the org by an org.keys the log operator posted, not the org
+   * itself: the operator, not the org, may hold it (absent otherwise).
+   */
+  signer?: { org: string; key: string; installedBy?: 'operator' };
+  /** A transfer between two funds of one owner, by the bundle's proven fund.open entries. */
+  internal?: true;
+  /** A disbursement whose payee is an org id that the bundle's proven org.register entries register (else free text). */
+  payeeRegistered?: true;
   /** How much of this donation the node got (for the donation, its amount), a decimal string. */
   amount?: string;
   /** The event's own amount (a transfer or disbursement may carry several donations' money). */
@@ -156,6 +181,11 @@ export interface VerifyResult {
   donation?: DonationInfo;
   /** Set when the donation itself is proven. */
   receipt?: 'matched' | 'mismatch' | 'not_given';
+  /**
+   * Event ids (in index order) of the bundle's entries signed with a key the log operator
+   * installed for the signing org (see NodeResult.signer.installedBy). Always set by verifyBundle.
+   */
+  operatorSigned?: string[];
 }
 
 export interface VerifyOptions {
