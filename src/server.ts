@@ -13,6 +13,7 @@ import { RateLimiter, type RateLimitOptions } from './http/ratelimit.ts';
 import { Metrics } from './http/metrics.ts';
 import { createLogger, resolveLogLevel, type LogLevel } from './http/logging.ts';
 import { mountWeb } from './web/serve.ts';
+import { Publisher, type PublisherOptions, type WitnessEndpoint } from './log/publisher.ts';
 
 export interface RunningServer {
   url: string;
@@ -24,6 +25,8 @@ export interface RunningServer {
   logger: Logger;
   /** the per-client write limits (null when turned off) */
   rateLimiter: RateLimiter | null;
+  /** the witness publisher (null without --witness) */
+  publisher: Publisher | null;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,14 @@ export interface StartOptions extends OpenLogOptions {
   rateLimit?: RateLimitOptions | false;
   /** socket timeouts in ms (defaults: SERVER_TIMEOUTS in src/http/limits.ts) */
   timeouts?: Partial<typeof SERVER_TIMEOUTS>;
+  /** witnesses to push checkpoints to (src/log/publisher.ts); reads then serve the cosigned checkpoint */
+  witnesses?: WitnessEndpoint[];
+  /** cosignatures needed before a checkpoint is published (default: all witnesses) */
+  quorum?: number;
+  /** how often a checkpoint is published to witnesses, ms (default 10 s) */
+  checkpointIntervalMs?: number;
+  /** the publisher's other options (timeouts, events) */
+  publisherOptions?: Omit<PublisherOptions, 'log' | 'witnesses' | 'quorum' | 'intervalMs'>;
 }
 
 export async function openLog(dir: string, opts: OpenLogOptions & { pool?: VerifyPool } = {}): Promise<LogService> {
@@ -85,6 +96,9 @@ export async function startServer(dir: string, opts: StartOptions = {}): Promise
     throw e;
   }
   metrics.attach(log);
+  const publisher = opts.witnesses && opts.witnesses.length > 0
+    ? new Publisher({ ...opts.publisherOptions, log, witnesses: opts.witnesses, quorum: opts.quorum, intervalMs: opts.checkpointIntervalMs })
+    : null;
   const rateLimiter = opts.rateLimit === false ? null : new RateLimiter(opts.rateLimit);
   const extend: AppDeps['extend'] = (app) => {
     if (opts.web !== false) mountWeb(app, { onError: (err) => logger.error({ err }, 'the donor page could not be built') });
@@ -111,6 +125,7 @@ export async function startServer(dir: string, opts: StartOptions = {}): Promise
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
   logger.info({ origin: log.origin, size: log.size, url }, 'listening');
+  publisher?.start();
   return {
     url,
     log,
@@ -119,11 +134,13 @@ export async function startServer(dir: string, opts: StartOptions = {}): Promise
     metrics,
     logger,
     rateLimiter,
+    publisher,
     async close() {
       await new Promise<void>((r) => {
         server.close(() => r());
         server.closeAllConnections();
       });
+      await publisher?.stop();
       await log.close();
       await pool.close();
       logger.flush?.();

@@ -123,6 +123,9 @@ export class LogService {
   readonly #pool?: VerifyPool;
   #state!: LedgerState;
   #head: Head = { size: 0, checkpoint: '' };
+  /** What reads serve when a witness publisher is attached (src/log/publisher.ts): a
+   * committed checkpoint with its cosignatures; null: the committed head. */
+  #published: Head | null = null;
   #prev = ZERO_HASH;
   #hashes: CachedHashReader;
   #queue: Pending[] = [];
@@ -220,8 +223,9 @@ export class LogService {
   get size(): number {
     return this.#head.size;
   }
+  /** The checkpoint reads serve (the published one when a publisher set it). */
   get checkpoint(): string {
-    return this.#head.checkpoint;
+    return this.head().checkpoint;
   }
   /** The committed state. Read-only use: the sequencer mutates it between commits only
    * while a batch is being judged, and rolls back if that batch fails. */
@@ -487,9 +491,25 @@ export class LogService {
 
   // ---- reads ---------------------------------------------------------------------
 
-  /** The committed head, read synchronously (a consistent snapshot). */
+  /** The head reads serve, read synchronously (a consistent snapshot): the published
+   * (witnessed) one when a publisher set it, else the committed head. */
   head(): Head {
+    return this.#published ?? this.#head;
+  }
+
+  /** The sequencer's latest committed head, whatever is published (the publisher reads it). */
+  committedHead(): Head {
     return this.#head;
+  }
+
+  /** Makes reads serve `h` (a committed size's checkpoint, cosigned by witnesses), or the
+   * committed head again (null). Reads then prove against h.size: every answer's proofs
+   * are against the checkpoint it carries. */
+  setPublished(h: Head | null): void {
+    if (h !== null && (!Number.isSafeInteger(h.size) || h.size < 1 || h.size > this.#head.size || typeof h.checkpoint !== 'string')) {
+      throw new RangeError(`setPublished: size ${h?.size} is not a committed size (head ${this.#head.size})`);
+    }
+    this.#published = h;
   }
 
   async proveInclusion(index: number, size: number): Promise<Proof> {
