@@ -37,6 +37,7 @@ const hasherVec = load('rfc6962-hasher.json');
 const argon = load('go-tlog-argon2020.json');
 const goTiles = load('go-tlog-tiles.json');
 const c2sp = load('c2sp-tlog-tiles.json');
+const goConsistency = load('transparency-dev-consistency-additional.json');
 
 const hexes = (xs: string[]) => xs.map(unhex);
 const eqHex = (a: Uint8Array[], b: string[], msg: string) => assert.equal(a.map(hex), b, msg);
@@ -358,6 +359,31 @@ test('c2sp tlog-tiles: the tiles of a tree of size 70000 and of size 256', () =>
     }
     assert.ok(tiles.every((t) => ex.levels.some((x: { L: number }) => x.L === t.l)), `${ex.size}: no other levels`);
   }
+});
+
+// Issue 9: size1 = size2 with an empty proof and equal roots is a valid consistency proof
+// ("sizes-are-equal-one-and-proof-is-empty", whose roots are 12 bytes: the Go verifier
+// compares them as given); every other golden case keeps its answer.
+test('transparency-dev/merkle golden consistency cases (additional/, 0/happy-path): each as Go answers', () => {
+  assert.ok(goConsistency.cases.length >= 15);
+  const seen = new Set<string>();
+  for (const c of goConsistency.cases) {
+    const got = verifyConsistency(c.size1, c.size2, (c.proof ?? []).map(unb64), unb64(c.root1), unb64(c.root2));
+    assert.is(got, !c.wantErr, `${c.file}: ${c.desc}`);
+    seen.add(c.desc);
+  }
+  assert.ok(seen.has('sizes are equal (one) and proof is empty'));
+});
+
+test('equal sizes: an empty proof with equal roots is consistent; a different root or any proof is not', async () => {
+  const t = new MemoryTree();
+  for (let i = 0; i < 5; i++) await t.append(leafHash(new Uint8Array([i])));
+  const r = await t.root(5);
+  const other = await t.root(4);
+  assert.ok(verifyConsistency(5, 5, [], r, r));
+  assert.not.ok(verifyConsistency(5, 5, [], r, other));
+  assert.not.ok(verifyConsistency(5, 5, [r], r, r));
+  assert.not.ok(verifyConsistency(0, 0, [], r, r));
 });
 
 test.run();

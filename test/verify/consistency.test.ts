@@ -193,4 +193,32 @@ test('TrustState: remember the key on first use, the checkpoint only forwards', 
   assert.is(rememberedKey(emptyTrustState(), 'constructor'), undefined);
 });
 
+// Issue 9 ("Equal-size consistency"): tlog's verifyConsistency now accepts size1 = size2
+// with an empty proof and equal roots (the Go golden case); every caller here still calls a
+// same-size checkpoint with another root a fork, proof or no proof.
+test('equal sizes: the same root is consistent, another root is inconsistent_checkpoint whatever the proof', async () => {
+  const { newLog, append, sev, checkpointNote } = await import('./synthetic.ts');
+  const { readCheckpoint: read, consistencyProblems, checkConsistency } = await import('@cotc/verify');
+  const a = await newLog('fork.example/log');
+  const b = { ...a, tree: new (await import('@cotc/tlog')).MemoryTree(), data: [...a.data], entries: [...a.entries] };
+  for (const d of a.data) await b.tree.append((await import('@cotc/tlog')).leafHash(d));
+  await append(a, sev(a.operator, 'org.register', { org: 'x', name: 'X', roles: ['charity'], keys: [generateKey('x').verifierKey] }, 'reg-x'));
+  await append(b as never, sev(a.operator, 'org.register', { org: 'y', name: 'Y', roles: ['charity'], keys: [generateKey('y').verifierKey] }, 'reg-y'), { effects: [] });
+  const ca = read(await checkpointNote(a), a.logKey);
+  const cb = read(await checkpointNote(b as never), a.logKey);
+  assert.ok(ca.ok && cb.ok);
+  if (!ca.ok || !cb.ok) return;
+  assert.is(ca.checkpoint.size, cb.checkpoint.size);
+  const { fromHex } = await import('@cotc/tlog');
+  const cpB = { size: cb.checkpoint.size, root: fromHex(cb.checkpoint.root) };
+  const cpA = { size: ca.checkpoint.size, root: fromHex(ca.checkpoint.root) };
+  assert.equal(consistencyProblems(ca.checkpoint, cpA, []), []);
+  assert.equal(await checkConsistency(ca.checkpoint, cpA, undefined), []);
+  assert.equal(consistencyProblems(ca.checkpoint, cpB, []).map((p) => p.code), ['inconsistent_checkpoint']);
+  assert.equal(consistencyProblems(ca.checkpoint, cpB, [ca.checkpoint.root]).map((p) => p.code), ['inconsistent_checkpoint']);
+  assert.equal((await checkConsistency(ca.checkpoint, cpB, async () => [])).map((p) => p.code), ['inconsistent_checkpoint']);
+  assert.equal(verifyCheckpointAdvance(ca.checkpoint, await checkpointNote(b as never), a.logKey, []).map((p) => p.code), ['inconsistent_checkpoint']);
+  assert.equal(verifyCheckpointAdvance(ca.checkpoint, await checkpointNote(a), a.logKey, []), []);
+});
+
 test.run();
