@@ -34,6 +34,9 @@ export interface OpenLogOptions {
   origin?: string;
   operator?: string;
   maxBatch?: number;
+  /** events admitted to the sequencer and not yet answered, at most (default MAX_QUEUE in
+   * src/log/service.ts); beyond it writes answer 503 `unavailable` with Retry-After */
+  maxQueue?: number;
   /** observes each batch commit (metrics) */
   onCommit?: ServiceOptions['onCommit'];
   /** signature verification threads (default: one per core; 0 = inline) */
@@ -65,6 +68,8 @@ export interface StartOptions extends OpenLogOptions {
   checkpointIntervalMs?: number;
   /** the publisher's other options (timeouts, events) */
   publisherOptions?: Omit<PublisherOptions, 'log' | 'witnesses' | 'quorum' | 'intervalMs'>;
+  /** byte caps on read answers (defaults: READ_LIMITS in src/http/limits.ts) */
+  readLimits?: AppDeps['readLimits'];
 }
 
 export async function openLog(dir: string, opts: OpenLogOptions & { pool?: VerifyPool } = {}): Promise<LogService> {
@@ -75,6 +80,7 @@ export async function openLog(dir: string, opts: OpenLogOptions & { pool?: Verif
     logKey: dd.logKey,
     operatorKey: dd.operatorKey,
     maxBatch: opts.maxBatch,
+    maxQueue: opts.maxQueue,
     onCommit: opts.onCommit,
   });
 }
@@ -104,7 +110,7 @@ export async function startServer(dir: string, opts: StartOptions = {}): Promise
     if (opts.web !== false) mountWeb(app, { onError: (err) => logger.error({ err }, 'the donor page could not be built') });
     opts.extend?.(app);
   };
-  const app = createApp({ log, extend, onRequest: opts.onRequest, metrics, logger, rateLimiter: rateLimiter ?? undefined });
+  const app = createApp({ log, extend, onRequest: opts.onRequest, metrics, logger, rateLimiter: rateLimiter ?? undefined, readLimits: opts.readLimits });
   const t = { ...SERVER_TIMEOUTS, ...opts.timeouts };
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: t.checkIntervalMs }, app);
   // Slow clients must not hold sockets forever (headers within 10 s, whole request 30 s;

@@ -13,8 +13,11 @@ program
   .option('--data <dir>', 'data directory (created with its keys and entry 0 on first start)', './data')
   .option('--port <n>', 'port', '8080')
   .option('--host <h>', 'host to listen on', '127.0.0.1')
-  .option('--demo', 'when --data does not exist yet, first fill it with the demo story (see `demo`)')
-  .action(async (o: { data: string; port: string; host: string; demo?: boolean }) => {
+  .option('--demo', 'when --data does not exist yet, first fill it with the demo story (see `demo`); with no --witness, also run two local witnesses')
+  .option('--witness <url=vkey>', 'a witness to push checkpoints to: its add-checkpoint URL prefix = its cosignature verifier key (repeatable)', repeatable)
+  .option('--quorum <k>', 'cosignatures needed before a checkpoint is published (default: all witnesses)')
+  .option('--checkpoint-interval <seconds>', 'how often a checkpoint is pushed to the witnesses', '10')
+  .action(async (o: { data: string; port: string; host: string; demo?: boolean; witness?: string[]; quorum?: string; checkpointInterval: string }) => {
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`--port: ${o.port} is not a port number`);
     const fs = await import('node:fs');
@@ -27,11 +30,15 @@ program
     }
     // Imported here, not at the top: express and LevelDB cost a second of startup to every other command.
     const { startServer } = await import('../server.ts');
-    const s = await startServer(o.data, { port, host: o.host });
+    const { witnessServeOptions } = await import('../witness/serve-options.ts');
+    const w = await witnessServeOptions(o).catch((e: Error) => usage(e.message));
+    const s = await startServer(o.data, { port, host: o.host, ...w.options });
+    for (const line of w.describe()) console.log(line);
     console.log(`cotc: serving ${s.log.origin} (size ${s.log.size}) at ${s.url}`);
     console.log(`cotc: log key ${s.log.verifierKey}`);
     const stop = async () => {
       await s.close();
+      await w.close();
       process.exit(0);
     };
     process.once('SIGINT', stop);

@@ -3,10 +3,10 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { base64 } from '@cotc/tlog';
 import { CanonicalError, parseIJsonBytes } from '@cotc/ledger';
-import { LogService, ServiceUnavailableError, type SubmitResult } from '../log/service.ts';
-import { traceBundle, TraceTooLargeError } from '../log/bundle.ts';
+import { LogService, QueueFullError, ServiceUnavailableError, type SubmitResult } from '../log/service.ts';
+import { BadCursorError, tracePage } from '../log/bundle.ts';
 import { HttpError, badRequest, notFound, sendError } from './errors.ts';
-import { MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE, PREFLIGHT_MAX_AGE } from './limits.ts';
+import { MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE, PREFLIGHT_MAX_AGE, READ_LIMITS, type ReadLimits } from './limits.ts';
 import { Metrics, routeLabel } from './metrics.ts';
 import { assignRequestId, createLogger, logRequest, requestId } from './logging.ts';
 import { openApiDocument } from './openapi.ts';
@@ -29,7 +29,11 @@ export interface AppDeps {
   logger?: Logger;
   /** per-client limits on POST /v1/events (429 rate_limited); none when absent */
   rateLimiter?: RateLimiter;
+  /** byte caps on read answers (default READ_LIMITS in limits.ts) */
+  readLimits?: Partial<ReadLimits>;
 }
+
+const CURSOR_MAX = 256;
 
 function intParam(q: unknown, name: string, def: number | undefined, min: number, max: number): number {
   if (q === undefined) {
@@ -103,6 +107,10 @@ export function createApp(deps: AppDeps): express.Express {
   const { log } = deps;
   const metrics = deps.metrics ?? new Metrics().attach(log);
   const logger = deps.logger ?? createLogger({ level: 'silent' });
+  const limits: ReadLimits = { ...READ_LIMITS, ...deps.readLimits };
+  for (const [k, v] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new TypeError(`readLimits.${k}: expected a positive integer, got ${v}`);
+  }
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -188,7 +196,10 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.get('/v1/donations', async (req, res) => {
     const limit = intParam(req.query.limit, 'limit', 20, 1, MAX_PAGE);
-    const list = await log.store.recentDonations(limit);
+    // `before`: list only donations at indexes below it (the next page starts below the
+    // last index of this one, which `next` gives when the page is full).
+    const before = intParam(req.query.before, 'before', Number.MAX_SAFE_INTEGER, 1, Number.MAX_SAFE_INTEGER);
+    const list = await log.store.recentDonations(limit, before === Number.MAX_SAFE_INTEGER ? undefined : before);
     const size = log.size; // after the read: what the head covers now
     const out = [];
     for (const [seq, id] of list) {
@@ -198,19 +209,23 @@ export function createApp(deps: AppDeps): express.Express {
       const body = entry.event.body as { fund: string; amount: { currency: string; value: string } };
       out.push({ id, fund: body.fund, amount: body.amount, index: seq });
     }
-    res.json({ donations: out });
+    const last = list[list.length - 1];
+    res.json(list.length === limit && last ? { donations: out, next: last[0] } : { donations: out });
   });
 
   app.get('/v1/donations/:id/trace', async (req, res) => {
     const id = idParam(req.params.id, 'id');
+    const c = req.query.cursor;
+    if (c !== undefined && (typeof c !== 'string' || c.length === 0 || c.length > CURSOR_MAX)) throw badRequest('cursor: not a trace cursor of this server');
+    let page;
     try {
-      const bundle = await traceBundle(log, id);
-      if (!bundle) throw notFound(`no donation ${id} in the log`);
-      res.json(bundle);
+      page = await tracePage(log, id, c, { pageBytes: limits.tracePageBytes });
     } catch (e) {
-      if (e instanceof TraceTooLargeError) throw new HttpError(422, 'trace_too_large', e.message);
+      if (e instanceof BadCursorError) throw badRequest(e.message);
       throw e;
     }
+    if (!page) throw notFound(`no donation ${id} in the log`);
+    res.type('application/json; charset=utf-8').send(page.body);
   });
 
   app.get('/v1/proofs/consistency', async (req, res) => {
@@ -224,8 +239,28 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/v1/entries', async (req, res) => {
     const start = intParam(req.query.start, 'start', 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = intParam(req.query.limit, 'limit', 100, 1, MAX_PAGE);
-    const es = await log.entries(start, limit);
-    res.json({ entries: es.map((d, i) => ({ index: start + i, data: base64(d) })) });
+    // At most entriesPageBytes of entries (at least one): read in slices, so a page of
+    // huge entries is never all in memory; a page cut short says where to continue.
+    const out: string[] = [];
+    let bytes = 0;
+    let at = start;
+    let cut = false;
+    const end = Math.min(start + limit, log.size);
+    while (at < end && !cut) {
+      const es = await log.entries(at, Math.min(16, end - at));
+      if (es.length === 0) break;
+      for (const d of es) {
+        const item = `{"index":${at},"data":"${base64(d)}"}`;
+        if (out.length > 0 && bytes + item.length + 1 > limits.entriesPageBytes) {
+          cut = true;
+          break;
+        }
+        out.push(item);
+        bytes += item.length + 1;
+        at++;
+      }
+    }
+    res.type('application/json; charset=utf-8').send(`{"entries":[${out.join(',')}]${cut ? `,"next":${at}` : ''}}`);
   });
 
   app.get('/v1/funds/:id', async (req, res) => {
@@ -292,6 +327,7 @@ export function createApp(deps: AppDeps): express.Express {
       if (!req.complete) res.setHeader('Connection', 'close');
       return sendError(res, err.status, err.code, err.message);
     }
+    if (err instanceof QueueFullError) res.set('Retry-After', String(err.retryAfter));
     if (err instanceof ServiceUnavailableError) return sendError(res, 503, 'unavailable', err.message);
     const e = err as { status?: number; type?: string; message?: string };
     if (e?.type === 'entity.too.large') return sendError(res, 413, 'too_large', 'body too large');

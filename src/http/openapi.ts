@@ -10,7 +10,7 @@
 // Keep this next to app.ts: every route there is here (test/http/openapi.test.ts checks
 // both ways, and that every route answers as documented).
 import { REJECTION_STATUS, schemas } from '@cotc/ledger';
-import { MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE } from './limits.ts';
+import { MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE, READ_LIMITS } from './limits.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
@@ -135,8 +135,18 @@ const apiSchemas: Obj = {
       description: 'Newest first.',
       items: obj({ id: ref('id'), fund: ref('id'), amount: ref('amount'), index: int0 }),
     },
-  }),
-  EntriesPage: obj({ entries: { type: 'array', maxItems: MAX_PAGE, items: ref('EntryData') } }),
+    next: { ...int0, description: 'Present when the page is full: the index of its last donation; GET ?before=<next> for the next page.' },
+  }, ['donations']),
+  EntriesPage: obj(
+    {
+      entries: { type: 'array', maxItems: MAX_PAGE, items: ref('EntryData') },
+      next: {
+        ...int1,
+        description: `Present when the byte cap (default ${READ_LIMITS.entriesPageBytes} bytes of entries; a page always holds at least one) cut the page short of \`limit\`: the index to continue from (the last index + 1).`,
+      },
+    },
+    ['entries'],
+  ),
   Balance: obj({ currency: { type: 'string', pattern: '^[A-Z]{3}$' }, value: { type: 'string', pattern: '^(0|[1-9][0-9]{0,18})$' } }),
   Fund: obj({
     id: ref('id'),
@@ -184,15 +194,20 @@ const apiSchemas: Obj = {
       checkpoint: ref('Checkpoint'),
       entries: {
         type: 'array',
-        minItems: 1,
         items: obj({ index: int0, data: { type: 'string', contentEncoding: 'base64', contentMediaType: 'application/json' }, proof: ref('Proof') }),
+        description: 'In index order; across the pages of one bundle, strictly increasing.',
       },
       trace: ref('Trace'),
+      page: obj(
+        { next: { type: 'string', minLength: 1, maxLength: 256, description: 'Opaque: GET /v1/donations/{id}/trace?cursor=<next> for the next page.' } },
+        undefined,
+        { description: 'Present exactly when more pages follow (and then `trace` is absent).' },
+      ),
     },
-    undefined,
+    ['version', 'checkpoint', 'entries'],
     {
-      description:
-        'Everything a verifier needs for one donation: the flow graph, and every entry in it, entry 0 and every org.register/org.keys of every signer, each with its inclusion proof against the one checkpoint.',
+      oneOf: [{ required: ['trace'], not: { required: ['page'] } }, { required: ['page'], not: { required: ['trace'] } }],
+      description: `Everything a verifier needs for one donation: the flow graph, and every entry in it, entry 0, the fund.open of every fund a node names, and every org.register/org.keys of every signer, each with its inclusion proof against the one checkpoint. A bundle over the byte cap (default ${READ_LIMITS.tracePageBytes} bytes of entries per page) comes in pages: each page is a bundle object with the same checkpoint; all but the last carry \`page.next\` and no trace; the last carries \`trace\`. The entries of all pages together are the bundle's.`,
     },
   ),
 };
@@ -229,7 +244,7 @@ function postErrors(): Obj {
     415: 'A content type other than application/json (utf-8), or a content encoding',
     429: 'This client posted more requests or events than its per-client limit allows; the Retry-After header says when to retry. Nothing was appended',
     422: 'What the event refers to does not exist, or the state machine refuses it',
-    503: 'The log could not commit; nothing was appended',
+    503: "The log could not commit, or the sequencer's queue is full (then a Retry-After header says when to retry); nothing was appended",
   };
   const out: Obj = {};
   for (const status of [...byStatus.keys()].sort((a, b) => a - b)) out[String(status)] = errorResponse(what[status] ?? 'Rejected', byStatus.get(status)!);
@@ -305,16 +320,27 @@ function paths(): Obj {
     '/v1/donations': {
       get: get('Recent donations, newest first', {
         '200': { description: 'Donations', content: json(ref('DonationList')) },
-        '400': badRequestResp('`limit` is not an integer in range'),
-      }, { operationId: 'listDonations', parameters: [intQuery('limit', 'How many', { minimum: 1, maximum: MAX_PAGE, default: 20 })] }),
+        '400': badRequestResp('`limit` or `before` is not an integer in range'),
+      }, {
+        operationId: 'listDonations',
+        parameters: [
+          intQuery('limit', 'How many', { minimum: 1, maximum: MAX_PAGE, default: 20 }),
+          intQuery('before', 'Only donations at indexes below this (the `next` of the previous page)', { minimum: 1 }),
+        ],
+      }),
     },
     '/v1/donations/{id}/trace': {
-      get: get('The trace bundle of a donation', {
-        '200': { description: 'The flow graph with every entry a verifier needs', content: json(ref('TraceBundle')) },
-        '400': badRequestResp('Not a valid id'),
+      get: get('The trace bundle of a donation (one page of it)', {
+        '200': { description: 'The flow graph with every entry a verifier needs, or one page of it', content: json(ref('TraceBundle')) },
+        '400': badRequestResp('Not a valid id, or a cursor this log did not give out for this donation'),
         '404': notFoundResp('No such donation in the log'),
-        '422': errorResponse('The bundle would hold too many entries', ['trace_too_large']),
-      }, { operationId: 'traceDonation', parameters: [idParam('The donation\'s event id')] }),
+      }, {
+        operationId: 'traceDonation',
+        parameters: [
+          idParam('The donation\'s event id'),
+          { name: 'cursor', in: 'query', required: false, description: 'The `page.next` of the previous page (it pins the checkpoint and the position)', schema: { type: 'string', minLength: 1, maxLength: 256 } },
+        ],
+      }),
     },
     '/v1/proofs/consistency': {
       get: get('A consistency proof between two tree sizes', {
@@ -330,7 +356,7 @@ function paths(): Obj {
     },
     '/v1/entries': {
       get: get('A page of entries', {
-        '200': { description: `Entries from \`start\`, at most \`limit\` (≤ ${MAX_PAGE}); empty past the end`, content: json(ref('EntriesPage')) },
+        '200': { description: `Entries from \`start\`, at most \`limit\` (≤ ${MAX_PAGE}) and at most the byte cap (then \`next\` says where to continue); empty past the end`, content: json(ref('EntriesPage')) },
         '400': badRequestResp('`start` or `limit` is not an integer in range'),
       }, {
         operationId: 'entries',

@@ -1,109 +1,447 @@
 // The trace bundle of DESIGN.md "Trace bundle": one donation's flow graph with every
-// entry a verifier needs (the graph's events, entry 0, and every org.register/org.keys
-// of every org that signed any of them), each with its inclusion proof against one
-// checkpoint. Read from the committed head only.
+// entry a verifier needs (the graph's events, entry 0, the fund.open of every fund a node
+// names, and every org.register/org.keys of every org that signed any of them), each with
+// its inclusion proof against one checkpoint. Read from the committed head only.
+//
+// Paged (README "Limits"): a bundle larger than one answer's byte cap is served as pages.
+// Each page is a v1 bundle object {version: 1, checkpoint, entries, trace?, page?}: every
+// page carries the same checkpoint (the one of the size the first page was read at; every
+// published checkpoint is kept), its entries strictly above the previous page's, and
+// either `page: {next: <cursor>}` (more follow: GET …/trace?cursor=<cursor>) or, on the
+// last page, `trace`. A cursor pins the size and the last index served, with a MAC under
+// a key derived from the log key, so a forged or foreign cursor is refused (400).
+//
+// Memory per request is bounded whatever the log holds: entries are streamed a few at a
+// time and a page holds at most `pageBytes` of them (at least one entry, however large);
+// the nodes and flows come from one compact pass over the trace's entries that keeps only
+// what buildTrace reads (the event's id, type, org and the body fields naming funds, and
+// the effects that name this donation), so the pass costs a small record per trace node,
+// never the entries' bytes. The compact pass is remembered per (donation, size) within a
+// byte budget, so the pages of one trace do not repeat it.
 import { base64 } from '@cotc/tlog';
-import { buildTrace, type Entry } from '@cotc/ledger';
+import { buildTrace, type Effect, type Envelope, type Trace } from '@cotc/ledger';
+import type { TraceEntry } from '@cotc/ledger';
 import { LogService, type Proof } from './service.ts';
 
-/** Bound on a bundle's entries (a donation split into ever more lots could otherwise make
- * one answer unboundedly large). */
-export const MAX_TRACE_ENTRIES = 10_000;
-
-export class TraceTooLargeError extends Error {}
+/** Byte cap of one trace page by default (its entries; the last page adds the trace). */
+export const TRACE_PAGE_BYTES = 4 * 1024 * 1024;
 
 export interface TraceBundle {
   version: 1;
   checkpoint: string;
   entries: Array<{ index: number; data: string; proof: Proof }>;
-  trace: ReturnType<typeof buildTrace>;
+  trace: Trace;
 }
 
-// Reads cost a LevelDB iterator each (LogStore.entries, traceSeqs), some 100-300 µs of CPU
-// apiece, more than all the rest of a bundle's work: so entries close together are read
-// with one iterator, and what every bundle repeats (entry 0, the signers' org.register and
-// org.keys entries, and where those are) is remembered per log. Entries below the head
-// never change; an org's list of entries is reused only at the head size it was read at.
-const GAP = 2; // read up to this many unneeded entries to save an iterator
-const PARALLEL = 64; // iterators (or proofs) of one bundle in flight at once
-const SHARED_MAX = 4096; // remembered org entries per log (forgotten all at once beyond)
-
-interface Loaded {
-  data: Uint8Array;
-  entry: Entry;
-  b64?: string;
+/** One page as it goes on the wire (`body`), with what it holds for callers in process. */
+export interface TracePage {
+  /** the JSON text of the page */
+  body: string;
+  size: number;
+  checkpoint: string;
+  entries: Array<{ index: number; data: string; proof: Proof }>;
+  /** on the last page: the trace's JSON text */
+  traceJson?: string;
+  /** when more pages follow */
+  next?: string;
 }
-interface Shared {
-  entries: Map<number, Loaded>;
-  orgs: Map<string, { size: number; seqs: number[] }>;
-}
-const shared = new WeakMap<LogService, Shared>();
 
-async function inChunks<T, R>(xs: readonly T[], f: (x: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < xs.length; i += PARALLEL) out.push(...(await Promise.all(xs.slice(i, i + PARALLEL).map(f))));
+export interface TracePageOptions {
+  /** byte cap on a page's entries (default TRACE_PAGE_BYTES); the last page adds the trace */
+  pageBytes?: number;
+}
+
+/** A cursor that is not one this log gave out for this donation (400 bad_request). */
+export class BadCursorError extends Error {}
+
+const SEQ_CHUNK = 256; // index keys read per store call
+const ENTRY_GROUP = 16; // entries read (and proven) at once while streaming
+const SHORT_ORG = 64; // an org with at most this many org entries has them kept in the pass
+const CACHE_BYTES = 32 * 1024 * 1024; // remembered compact passes per log, by weight
+const PASSES_AT_ONCE = 2; // compact passes in flight per log (each O(trace nodes))
+const PAGES_AT_ONCE = 4; // pages being assembled per log (each O(pageBytes))
+
+/** What a page needs from the trace besides its entries: the compact pass. */
+interface TraceInfo {
+  size: number;
+  checkpoint: string;
+  traceJson: string;
+  /** orgs whose org.register/org.keys go in the bundle, with their seqs when few */
+  signers: Array<{ org: string; seqs: number[] | null }>;
+  /** entry 0 and the fund.open entries, ascending */
+  fixedSeqs: number[];
+  weight: number;
+}
+
+interface PerLog {
+  cache: Map<string, TraceInfo>;
+  cacheBytes: number;
+  inflight: Map<string, Promise<TraceInfo | null>>;
+  fundSeq: Map<string, { seq: number; owner: string }>;
+  passes: Semaphore;
+  pages: Semaphore;
+}
+const perLog = new WeakMap<LogService, PerLog>();
+function stateOf(log: LogService): PerLog {
+  let p = perLog.get(log);
+  if (!p) {
+    p = { cache: new Map(), cacheBytes: 0, inflight: new Map(), fundSeq: new Map(), passes: new Semaphore(PASSES_AT_ONCE), pages: new Semaphore(PAGES_AT_ONCE) };
+    perLog.set(log, p);
+  }
+  return p;
+}
+
+class Semaphore {
+  #free: number;
+  #waiting: Array<() => void> = [];
+  constructor(n: number) {
+    this.#free = n;
+  }
+  async run<T>(f: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((r) => this.#waiting.push(r));
+    try {
+      return await f();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
+
+// ---- cursors -----------------------------------------------------------------------
+
+const CURSOR_RE = /^t1\.([0-9a-z]{1,11})\.([0-9a-z]{1,11})\.([A-Za-z0-9_-]{22})$/;
+
+function cursorMac(log: LogService, donation: string, size: number, after: number): string {
+  return Buffer.from(log.mac(`cotc-trace-cursor-v1\n${log.origin}\n${donation}\n${size}\n${after}`).subarray(0, 16)).toString('base64url');
+}
+
+export function makeCursor(log: LogService, donation: string, size: number, after: number): string {
+  return `t1.${size.toString(36)}.${after.toString(36)}.${cursorMac(log, donation, size, after)}`;
+}
+
+/** Parses a cursor this log gave out for `donation`; throws BadCursorError otherwise. */
+export function parseCursor(log: LogService, donation: string, cursor: string): { size: number; after: number } {
+  const m = CURSOR_RE.exec(cursor);
+  if (!m) throw new BadCursorError('cursor: not a trace cursor of this server');
+  const size = parseInt(m[1]!, 36);
+  const after = parseInt(m[2]!, 36);
+  if (!Number.isSafeInteger(size) || !Number.isSafeInteger(after) || size < 1 || after >= size || size > log.size) {
+    throw new BadCursorError('cursor: not a trace cursor of this log');
+  }
+  if (cursorMac(log, donation, size, after) !== m[3]) throw new BadCursorError(`cursor: not a cursor of this log for the trace of ${donation}`);
+  return { size, after };
+}
+
+// ---- the compact pass --------------------------------------------------------------
+
+async function readEntries(log: LogService, seqs: readonly number[]): Promise<Map<number, Uint8Array>> {
+  // Runs of consecutive seqs in one read each (a point read per key for short runs).
+  const runs: Array<[number, number]> = [];
+  for (const s of seqs) {
+    const r = runs[runs.length - 1];
+    if (r && s === r[1] + 1) r[1] = s;
+    else runs.push([s, s]);
+  }
+  const got = await Promise.all(runs.map(([a, b]) => log.store.entries(a, b - a + 1)));
+  const out = new Map<number, Uint8Array>();
+  runs.forEach(([a], i) => got[i]!.forEach((d, j) => out.set(a + j, d)));
+  for (const s of seqs) if (!out.has(s)) throw new Error(`entry ${s} is missing`);
   return out;
 }
 
-/** Loads entries `want` (all below the head) into `into`, runs of nearby seqs with one read. */
-async function load(log: LogService, want: Iterable<number>, into: Map<number, Loaded>): Promise<void> {
-  const todo = [...new Set(want)].filter((s) => !into.has(s)).sort((a, b) => a - b);
-  if (todo.length === 0) return;
-  const runs: Array<[number, number]> = [];
-  for (const s of todo) {
-    const r = runs[runs.length - 1];
-    if (r && s - r[1] <= GAP + 1) r[1] = s;
-    else runs.push([s, s]);
+/** Streams the seqs of an index key below `size` and above `after`, SEQ_CHUNK at a time. */
+async function* indexSeqs(log: LogService, key: string, size: number, after: number): AsyncGenerator<number> {
+  let at = after;
+  while (true) {
+    const chunk = await log.store.traceSeqs(key, SEQ_CHUNK, at);
+    for (const s of chunk) {
+      if (s >= size) return;
+      yield s;
+    }
+    if (chunk.length < SEQ_CHUNK) return;
+    at = chunk[chunk.length - 1]!;
   }
-  const wanted = new Set(todo);
-  const got = await inChunks(runs, ([a, b]) => log.store.entries(a, b - a + 1));
-  runs.forEach(([a], i) =>
-    got[i]!.forEach((d, j) => {
-      if (wanted.has(a + j)) into.set(a + j, { data: d, entry: LogService.parseEntry(d) });
-    }),
-  );
-  for (const s of todo) if (!into.has(s)) throw new Error(`entry ${s} is missing`);
 }
 
+/** The fields of an event that buildTrace reads (and the funds a node names). */
+function compactEvent(ev: Envelope): { event: Envelope; funds: string[] } {
+  const b = ev.body as unknown as Record<string, unknown>;
+  let body: Record<string, unknown>;
+  let funds: string[] = [];
+  switch (ev.type) {
+    case 'donation':
+      body = { fund: b.fund, amount: b.amount };
+      funds = [b.fund as string];
+      break;
+    case 'transfer':
+      body = { from: b.from, to: b.to };
+      funds = [b.from as string, b.to as string];
+      break;
+    case 'disbursement':
+      body = { fund: b.fund };
+      funds = [b.fund as string];
+      break;
+    case 'reversal':
+      body = { event: b.event };
+      break;
+    case 'confirmation':
+      body = { disbursement: b.disbursement };
+      break;
+    default:
+      body = {};
+  }
+  return { event: { v: 1, type: ev.type, id: ev.id, org: ev.org, time: '', body, sig: '' } as unknown as Envelope, funds };
+}
+
+async function fundOpened(log: LogService, per: PerLog, fund: string): Promise<{ seq: number; owner: string }> {
+  const known = per.fundSeq.get(fund);
+  if (known) return known;
+  const f = await log.fund(fund);
+  if (!f || typeof f.openedSeq !== 'number') throw new Error(`fund ${fund} is named by the log but has no record`);
+  if (per.fundSeq.size >= 100_000) per.fundSeq.clear();
+  const v = { seq: f.openedSeq, owner: f.owner };
+  per.fundSeq.set(fund, v);
+  return v;
+}
+
+async function compactPass(log: LogService, per: PerLog, donation: string, size: number, checkpoint: string): Promise<TraceInfo | null> {
+  const compact: TraceEntry[] = [];
+  const signers = new Set<string>();
+  const funds = new Set<string>();
+  let batch: number[] = [];
+  const flush = async () => {
+    const data = await readEntries(log, batch);
+    for (const s of batch) {
+      const e = LogService.parseEntry(data.get(s)!);
+      if (compact.length === 0 && (e.event.type !== 'donation' || e.event.id !== donation)) return false;
+      const c = compactEvent(e.event);
+      const effects: Effect[] = e.effects.filter((x) => x.donation === donation);
+      compact.push({ seq: s, event: c.event, effects });
+      signers.add(e.event.org);
+      for (const f of c.funds) funds.add(f);
+    }
+    batch = [];
+    return true;
+  };
+  for await (const s of indexSeqs(log, 'd:' + donation, size, -1)) {
+    batch.push(s);
+    if (batch.length >= ENTRY_GROUP && !(await flush())) return null;
+  }
+  if (batch.length && !(await flush())) return null;
+  if (compact.length === 0) return null;
+  const trace = buildTrace(donation, compact);
+  compact.length = 0;
+  const traceJson = JSON.stringify(trace);
+
+  const fixed = new Set<number>([0]);
+  const [zero] = await log.store.entries(0, 1);
+  signers.add(LogService.parseEntry(zero!).event.org); // the operator
+  for (const f of funds) {
+    const o = await fundOpened(log, per, f);
+    if (o.seq < size) fixed.add(o.seq);
+    signers.add(o.owner);
+  }
+  const list: TraceInfo['signers'] = [];
+  for (const org of [...signers].sort()) {
+    const seqs = await log.store.traceSeqs('o:' + org, SHORT_ORG + 1, -1);
+    const below = seqs.filter((s) => s < size);
+    list.push({ org, seqs: seqs.length <= SHORT_ORG || below.length < seqs.length ? below : null });
+  }
+  const fixedSeqs = [...fixed].sort((a, b) => a - b);
+  const weight = traceJson.length + 64 * list.length + 8 * fixedSeqs.length + 256;
+  return { size, checkpoint, traceJson, signers: list, fixedSeqs, weight };
+}
+
+async function traceInfo(log: LogService, donation: string, size: number, checkpoint: string): Promise<TraceInfo | null> {
+  const per = stateOf(log);
+  const key = `${size}\n${donation}`;
+  const hit = per.cache.get(key);
+  if (hit) {
+    per.cache.delete(key); // least recently used first
+    per.cache.set(key, hit);
+    return hit;
+  }
+  let p = per.inflight.get(key);
+  if (!p) {
+    p = per.passes.run(() => compactPass(log, per, donation, size, checkpoint));
+    per.inflight.set(key, p);
+    void p.then(
+      (info) => {
+        per.inflight.delete(key);
+        if (!info || info.weight > CACHE_BYTES / 2) return;
+        per.cache.set(key, info);
+        per.cacheBytes += info.weight;
+        for (const [k, v] of per.cache) {
+          if (per.cacheBytes <= CACHE_BYTES) break;
+          per.cache.delete(k);
+          per.cacheBytes -= v.weight;
+        }
+      },
+      () => per.inflight.delete(key),
+    );
+  }
+  return p;
+}
+
+// ---- the merged stream of a bundle's seqs ------------------------------------------
+
+/** The bundle's seqs above `after`, ascending, each once: a k-way merge of the trace's
+ * index, each signer's org index and the fixed seqs, each read lazily. */
+async function* bundleSeqs(log: LogService, donation: string, info: TraceInfo, after: number): AsyncGenerator<number> {
+  const sources: AsyncIterator<number>[] = [indexSeqs(log, 'd:' + donation, info.size, after)];
+  const fromArray = async function* (xs: readonly number[]) {
+    for (const x of xs) if (x > after) yield x;
+  };
+  sources.push(fromArray(info.fixedSeqs));
+  for (const s of info.signers) sources.push(s.seqs ? fromArray(s.seqs) : indexSeqs(log, 'o:' + s.org, info.size, after));
+  // A binary min-heap of [head value, source].
+  const heap: Array<[number, AsyncIterator<number>]> = [];
+  const up = (i: number) => {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (heap[p]![0] <= heap[i]![0]) break;
+      [heap[p], heap[i]] = [heap[i]!, heap[p]!];
+      i = p;
+    }
+  };
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && heap[l]![0] < heap[m]![0]) m = l;
+      if (r < heap.length && heap[r]![0] < heap[m]![0]) m = r;
+      if (m === i) return;
+      [heap[m], heap[i]] = [heap[i]!, heap[m]!];
+      i = m;
+    }
+  };
+  for (const src of sources) {
+    const n = await src.next();
+    if (!n.done) {
+      heap.push([n.value, src]);
+      up(heap.length - 1);
+    }
+  }
+  let last = after;
+  while (heap.length > 0) {
+    const [v, src] = heap[0]!;
+    if (v > last) {
+      yield v;
+      last = v;
+    }
+    const n = await src.next();
+    if (n.done) {
+      const end = heap.pop()!;
+      if (heap.length > 0) {
+        heap[0] = end;
+        down(0);
+      }
+    } else {
+      heap[0] = [n.value, src];
+      down(0);
+    }
+  }
+}
+
+// ---- pages -------------------------------------------------------------------------
+
+/**
+ * One page of the trace bundle of `donation`: the first (no cursor: at the current head)
+ * or the one a cursor points at. null when the log has no such donation. Throws
+ * BadCursorError for a cursor this log did not give out for this donation.
+ */
+export async function tracePage(log: LogService, donation: string, cursor?: string, opts: TracePageOptions = {}): Promise<TracePage | null> {
+  const pageBytes = opts.pageBytes ?? TRACE_PAGE_BYTES;
+  let size: number;
+  let checkpoint: string;
+  let after = -1;
+  if (cursor === undefined) {
+    ({ size, checkpoint } = log.head());
+  } else {
+    ({ size, after } = parseCursor(log, donation, cursor));
+    const cp = await log.store.checkpointAt(size);
+    if (cp === undefined) throw new BadCursorError(`cursor: this log has no checkpoint of size ${size}`);
+    checkpoint = cp;
+  }
+  const info = await traceInfo(log, donation, size, checkpoint);
+  if (!info) {
+    if (cursor !== undefined) throw new Error(`the trace of ${donation} at size ${size} is gone`);
+    return null;
+  }
+  return stateOf(log).pages.run(() => assemble(log, donation, info, after, pageBytes));
+}
+
+async function assemble(log: LogService, donation: string, info: TraceInfo, after: number, pageBytes: number): Promise<TracePage> {
+  const { size, checkpoint } = info;
+  const head = `{"version":1,"checkpoint":${JSON.stringify(checkpoint)},"entries":[`;
+  const items: Array<{ index: number; data: string; proof: Proof; json: string }> = [];
+  let bytes = 0; // of the items, with their commas
+  let full = false;
+  let ended = true;
+  const seqs = bundleSeqs(log, donation, info, after);
+  let group: number[] = [];
+  const take = async (): Promise<void> => {
+    const data = await readEntries(log, group);
+    const proofs = await Promise.all(group.map((s) => log.proveInclusion(s, size)));
+    group.forEach((s, i) => {
+      if (full) return;
+      const item = { index: s, data: base64(data.get(s)!), proof: proofs[i]! };
+      const json = JSON.stringify(item);
+      const add = json.length + (items.length > 0 ? 1 : 0);
+      if (items.length > 0 && bytes + add > pageBytes) {
+        full = true;
+        return;
+      }
+      items.push({ ...item, json });
+      bytes += add;
+    });
+    group = [];
+  };
+  for await (const s of seqs) {
+    group.push(s);
+    if (group.length >= ENTRY_GROUP) await take();
+    if (full) {
+      ended = false;
+      break;
+    }
+  }
+  if (!full && group.length) await take();
+  if (full) ended = false;
+  await seqs.return(undefined);
+  // The last page carries the trace; when entries and trace together pass the cap, entries
+  // move to a further page (the last page keeps at least one entry).
+  const overhead = head.length + 64;
+  if (ended && items.length > 1 && overhead + bytes + info.traceJson.length + 10 > pageBytes) {
+    while (items.length > 1 && overhead + bytes + info.traceJson.length + 10 > pageBytes) {
+      const it = items.pop()!;
+      bytes -= it.json.length + 1;
+    }
+    ended = false;
+  }
+  const entries = items.map(({ index, data, proof }) => ({ index, data, proof }));
+  const list = items.map((x) => x.json).join(',');
+  if (ended) {
+    const body = `${head}${list}],"trace":${info.traceJson}}`;
+    return { body, size, checkpoint, entries, traceJson: info.traceJson };
+  }
+  const next = makeCursor(log, donation, size, items[items.length - 1]?.index ?? after);
+  const body = `${head}${list}],"page":{"next":${JSON.stringify(next)}}}`;
+  return { body, size, checkpoint, entries, next };
+}
+
+/** The whole bundle in one object (all pages merged, in process: the demo and tests). */
 export async function traceBundle(log: LogService, donation: string): Promise<TraceBundle | null> {
-  const { size, checkpoint } = log.head();
-  const seqs = (await log.store.traceSeqs('d:' + donation, MAX_TRACE_ENTRIES + 1)).filter((s) => s < size);
-  if (seqs.length === 0) return null;
-  if (seqs.length > MAX_TRACE_ENTRIES) throw new TraceTooLargeError(`the trace of ${donation} has more than ${MAX_TRACE_ENTRIES} entries`);
-  const data = new Map<number, Loaded>();
-  await load(log, seqs, data);
-  const first = data.get(seqs[0]!)!.entry;
-  if (first.event.type !== 'donation' || first.event.id !== donation) return null;
-  const graph = seqs.map((s) => data.get(s)!.entry);
-  const trace = buildTrace(donation, graph);
-
-  // Entry 0 and the signers' org entries: the same for most bundles.
-  let sh = shared.get(log);
-  if (!sh) shared.set(log, (sh = { entries: new Map(), orgs: new Map() }));
-  if (sh.entries.size > SHARED_MAX) sh.entries.clear();
-  const cache = sh.entries;
-  await load(log, [0], cache);
-  const signers = new Set<string>([cache.get(0)!.entry.event.org]);
-  for (const e of graph) signers.add(e.event.org);
-  const orgSeqs = await Promise.all(
-    [...signers].map(async (org) => {
-      const known = sh.orgs.get(org);
-      if (known && known.size === size) return known.seqs;
-      const seqs = (await log.store.traceSeqs('o:' + org, MAX_TRACE_ENTRIES)).filter((s) => s < size);
-      sh.orgs.set(org, { size, seqs });
-      return seqs;
-    }),
-  );
-  const orgEntries = [0, ...orgSeqs.flat()];
-  await load(log, orgEntries, cache);
-  for (const s of orgEntries) data.set(s, cache.get(s)!);
-  if (data.size > MAX_TRACE_ENTRIES) throw new TraceTooLargeError(`the bundle of ${donation} has more than ${MAX_TRACE_ENTRIES} entries`);
-
-  const order = [...data.keys()].sort((a, b) => a - b);
-  const proofs = await inChunks(order, (seq) => log.proveInclusion(seq, size));
-  const entries = order.map((seq, i) => {
-    const l = data.get(seq)!;
-    return { index: seq, data: (l.b64 ??= base64(l.data)), proof: proofs[i]! };
-  });
-  return { version: 1, checkpoint, entries, trace };
+  const first = await tracePage(log, donation, undefined, { pageBytes: Number.MAX_SAFE_INTEGER });
+  if (!first) return null;
+  const entries = [...first.entries];
+  let page = first;
+  while (page.next !== undefined) {
+    page = (await tracePage(log, donation, page.next, { pageBytes: Number.MAX_SAFE_INTEGER }))!;
+    entries.push(...page.entries);
+  }
+  return { version: 1, checkpoint: first.checkpoint, entries, trace: JSON.parse(page.traceJson!) as Trace };
 }

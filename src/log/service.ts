@@ -10,7 +10,7 @@
 //
 // Reads never wait for a commit: they use the last committed head (size + checkpoint),
 // taken synchronously, and read only what that head covers.
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import {
   formatCheckpoint,
   hex,
@@ -75,6 +75,22 @@ export class ServiceUnavailableError extends Error {
   }
 }
 
+/** The sequencer's queue is full (Tessera's pushback): nothing was taken; retry after
+ * `retryAfter` seconds. HTTP answers 503 `unavailable` with a Retry-After header. */
+export class QueueFullError extends ServiceUnavailableError {
+  constructor(
+    message: string,
+    readonly retryAfter: number,
+  ) {
+    super(message);
+    this.name = 'QueueFullError';
+  }
+}
+
+/** Default bound on events admitted to the sequencer and not yet answered (being
+ * validated, signature-checked, queued or in the batch being committed). */
+export const MAX_QUEUE = 20_000;
+
 interface Pending {
   event: Envelope;
   contentHash: string;
@@ -92,6 +108,9 @@ export interface ServiceOptions {
   /** operator signer key string, used once, to write entry 0 of a new log */
   operatorKey?: string;
   maxBatch?: number;
+  /** events admitted and not yet answered, at most (default MAX_QUEUE); a submission that
+   * would pass it is refused whole with QueueFullError, unless nothing is admitted at all */
+  maxQueue?: number;
   now?: () => Date;
   /** signature check; node:crypto by default (same answers as tlog's verifyStrict) */
   verify?: (pub: Uint8Array, msg: Uint8Array, sig: Uint8Array) => boolean;
@@ -119,6 +138,9 @@ export class LogService {
   readonly #verify: (pub: Uint8Array, msg: Uint8Array, sig: Uint8Array) => boolean;
   readonly #now: () => Date;
   readonly #maxBatch: number;
+  readonly #maxQueue: number;
+  /** events admitted by submitMany and not yet answered */
+  #admitted = 0;
   readonly #onCommit?: ServiceOptions['onCommit'];
   readonly #pool?: VerifyPool;
   #state!: LedgerState;
@@ -143,6 +165,8 @@ export class LogService {
     this.#verify = opts.verify ?? verifyStrictNode;
     this.#now = opts.now ?? (() => new Date());
     this.#maxBatch = opts.maxBatch ?? 1000;
+    this.#maxQueue = opts.maxQueue ?? MAX_QUEUE;
+    if (!Number.isSafeInteger(this.#maxQueue) || this.#maxQueue < 1) throw new TypeError(`maxQueue: expected a positive integer, got ${opts.maxQueue}`);
     this.#onCommit = opts.onCommit;
     this.#pool = opts.pool;
     const tiles: TileReader = { readTiles: (t) => this.store.readTiles(t) };
@@ -235,6 +259,19 @@ export class LogService {
   get broken(): Error | null {
     return this.#broken;
   }
+  /** Events admitted to the sequencer and not yet answered (at most maxQueue, unless one
+   * submission larger than that was admitted alone). */
+  get queued(): number {
+    return this.#admitted;
+  }
+
+  /** A MAC of `text` under a key derived from the log key (never the key itself): it
+   * tells this log's own opaque cursors from forged or foreign ones. */
+  mac(text: string): Uint8Array {
+    this.#macKey ??= createHash('sha256').update('cotc-cursor-mac-v1\n').update(this.#logKey).digest();
+    return new Uint8Array(createHmac('sha256', this.#macKey).update(text).digest());
+  }
+  #macKey?: Buffer;
 
   // ---- writes -------------------------------------------------------------------
 
@@ -252,6 +289,21 @@ export class LogService {
    */
   async submitMany(values: readonly unknown[]): Promise<SubmitResult[]> {
     if (this.#closed) throw new ServiceUnavailableError('the log is closed');
+    // A bounded queue (like Tessera's pushback): past maxQueue, refuse the whole submission
+    // before any work, never build an unbounded backlog. A submission alone is always
+    // admitted, so an array larger than the bound can still pass when the log is idle.
+    if (this.#admitted > 0 && this.#admitted + values.length > this.#maxQueue) {
+      throw new QueueFullError(`the sequencer's queue is full (${this.#admitted} events waiting, at most ${this.#maxQueue}); retry later`, 1);
+    }
+    this.#admitted += values.length;
+    try {
+      return await this.#submitMany(values);
+    } finally {
+      this.#admitted -= values.length;
+    }
+  }
+
+  async #submitMany(values: readonly unknown[]): Promise<SubmitResult[]> {
     const results = new Array<SubmitResult | undefined>(values.length);
     const pending: Array<{ i: number; p: Pending }> = [];
     const checks: Promise<void>[] = [];

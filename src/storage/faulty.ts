@@ -48,9 +48,9 @@ export class FaultyStore implements LogStore {
     this.#check();
     return this.inner.seqOf(id);
   }
-  async traceSeqs(d: string, l: number) {
+  async traceSeqs(d: string, l: number, a?: number) {
     this.#check();
-    return this.inner.traceSeqs(d, l);
+    return this.inner.traceSeqs(d, l, a);
   }
   async recentDonations(l: number, b?: number) {
     this.#check();

@@ -181,11 +181,12 @@ export class LevelStore implements LogStore {
     });
   }
 
-  traceSeqs(donation: string, limit: number) {
+  traceSeqs(donation: string, limit: number, after?: number) {
     return this.#use(async () => {
       const out: number[] = [];
       const prefix = `x/${donation}/`;
-      for await (const k of this.db.keys({ gte: prefix, lt: prefix + '\xff', limit })) {
+      const range = after === undefined || after < 0 ? { gte: prefix } : { gt: prefix + hex16(after) };
+      for await (const k of this.db.keys({ ...range, lt: prefix + '\xff', limit })) {
         out.push(parseInt(k.slice(prefix.length), 16));
       }
       return out;

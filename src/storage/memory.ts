@@ -25,8 +25,16 @@ export class MemoryStore implements LogStore {
   async seqOf(id: string) {
     return this.#ids.get(id);
   }
-  async traceSeqs(donation: string, limit: number) {
-    return (this.#traces.get(donation) ?? []).slice(0, limit);
+  async traceSeqs(donation: string, limit: number, after = -1) {
+    const l = this.#traces.get(donation) ?? [];
+    let lo = 0;
+    let hi = l.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (l[mid]! <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    return l.slice(lo, lo + limit);
   }
   async recentDonations(limit: number, before = Infinity) {
     const out: Array<[number, string]> = [];

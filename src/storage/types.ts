@@ -54,8 +54,9 @@ export interface LogStore {
   readTiles(tiles: readonly { l: number; n: number }[]): Promise<(Uint8Array | undefined)[]>;
   /** seq of an event id, or undefined. */
   seqOf(id: string): Promise<number | undefined>;
-  /** seqs of the entries in a donation's trace, ascending. */
-  traceSeqs(donation: string, limit: number): Promise<number[]>;
+  /** seqs of the entries in a donation's trace, ascending; with `after`, only seqs above
+   * it (so a long index is read in pages, never whole). */
+  traceSeqs(donation: string, limit: number, after?: number): Promise<number[]>;
   /** newest donations first: [seq, donation id] with seq < before. */
   recentDonations(limit: number, before?: number): Promise<Array<[number, string]>>;
   /** One state record, or undefined. */

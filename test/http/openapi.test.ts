@@ -10,6 +10,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { isUtcTime } from '@cotc/ledger';
 import { testServer } from '../helpers/server.ts';
 import { cny, donor, ev, newOrg, sha, type Org } from '../helpers/events.ts';
+import { makeCursor } from '../../src/log/bundle.ts';
 
 type Obj = Record<string, any>;
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -286,7 +287,15 @@ function validQueries(path: string, op: Obj): string[] {
   const params: Obj[] = (op.parameters ?? []).filter((p: Obj) => p.in === 'query');
   if (params.length === 0) return [''];
   const size = s.log.size;
-  const values: Record<string, string> = { limit: '2', start: '1', from: '3', to: String(size) };
+  const values: Record<string, string> = {
+    limit: '2',
+    start: '1',
+    from: '3',
+    to: String(size),
+    before: String(size),
+    // A cursor as the server hands out (page.next): this log's, for this donation.
+    cursor: makeCursor(s.log, ids.donation, size, 0),
+  };
   const required = params.filter((p) => p.required).map((p) => `${p.name}=${values[p.name]}`);
   const all = params.map((p) => `${p.name}=${values[p.name] ?? assert.unreachable(`no value for ${p.name}`)}`);
   const out = ['?' + all.join('&')];

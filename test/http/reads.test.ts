@@ -75,7 +75,7 @@ const scenario = () => ({
   regBystander: reg(bystander, ['auditor']), // 4
   addKey: ev(school, 'org.keys', { org: 'school', add: [school2.verifierKey], revoke: [] }), // 5
   openA: ev(charity, 'fund.open', { fund: 'A', name: 'Music classrooms', currency: 'CNY', restricted: true, purpose: 'music classrooms in rural schools' }), // 6
-  openS: ev(school, 'fund.open', { fund: 'S', name: 'School projects', currency: 'CNY', restricted: false, purpose: 'instruments' }), // 7
+  openS: ev(school, 'fund.open', { fund: 'S', name: 'School projects', currency: 'CNY', restricted: true, purpose: 'instruments' }), // 7
   dX: ev(charity, 'donation', { fund: 'A', amount: cny(300), donor: donor('dX'), channel: 'goods-for-good' }, 'dX'), // 8
   dT: ev(charity, 'donation', { fund: 'A', amount: cny(1000), donor: donor('dT'), channel: 'steps-for-charity' }, 'dT'), // 9
   dR: ev(charity, 'donation', { fund: 'A', amount: cny(200), donor: donor('dR'), channel: 'goods-for-good' }, 'dR'), // 10
@@ -242,7 +242,13 @@ test('GET /v1/donations?limit=N: newest first, {id, fund, amount, index}', async
       { id: 'dR', fund: 'A', amount: cny(200), index: seqOf('dR') },
       { id: 'dT', fund: 'A', amount: cny(1000), index: seqOf('dT') },
     ],
+    next: seqOf('dT'),
   });
+  // The next page: below the last index of this one (the `before=` cursor).
+  assert.equal(await getJson(`/v1/donations?limit=2&before=${seqOf('dT')}`), { donations: [{ id: 'dX', fund: 'A', amount: cny(300), index: seqOf('dX') }] });
+  assert.equal(await getJson(`/v1/donations?before=${seqOf('dX')}`), { donations: [] });
+  await getError('/v1/donations?before=0', 400, 'bad_request');
+  await getError('/v1/donations?before=x', 400, 'bad_request');
   const all = await getJson('/v1/donations?limit=1000');
   assert.equal(all.donations.map((d: any) => d.id), ['dR', 'dT', 'dX']);
   assert.equal((await getJson('/v1/donations')).donations, all.donations);
@@ -297,7 +303,7 @@ test('GET /v1/funds/:id', async () => {
     owner: 'school',
     name: 'School projects',
     currency: 'CNY',
-    restricted: false,
+    restricted: true,
     purpose: 'instruments',
     balance: cny(200),
     lots: 1,
@@ -386,10 +392,11 @@ test('trace bundle: a donation partly transferred, disbursed, confirmed by the p
   assert.equal(checkConservation(b.trace, '1000'), []);
   // Entries: entry 0; the registrations of every signer (operator, charity, school,
   // supplier) and school's org.keys (both, the later revocation too); the graph's events.
-  // Not the bystander's registration, the fund.opens, nor the other donations and the refund.
+  // The fund.open of every fund a node names (A and S: owners and restricted flags). Not
+  // the bystander's registration, nor the other donations and the refund.
   assert.equal(
     b.entries.map((e: any) => e.index),
-    [0, seqOf('regCharity'), seqOf('regSchool'), seqOf('regSupplier'), seqOf('addKey'), seqOf('dT'), seqOf('t1'), seqOf('disb1'), seqOf('conf1'), seqOf('disb2'), seqOf('revokeKey1')].sort((x, y) => x - y),
+    [0, seqOf('regCharity'), seqOf('regSchool'), seqOf('regSupplier'), seqOf('addKey'), seqOf('openA'), seqOf('openS'), seqOf('dT'), seqOf('t1'), seqOf('disb1'), seqOf('conf1'), seqOf('disb2'), seqOf('revokeKey1')].sort((x, y) => x - y),
   );
 });
 
@@ -405,7 +412,7 @@ test('trace bundle: the refunded donation', async () => {
     flows: [{ from: 'dR', to: 'rR', value: '200' }],
   });
   assert.equal(checkConservation(b.trace, '200'), []);
-  assert.equal(b.entries.map((e: any) => e.index), [0, seqOf('regCharity'), seqOf('dR'), seqOf('refund')]);
+  assert.equal(b.entries.map((e: any) => e.index), [0, seqOf('regCharity'), seqOf('openA'), seqOf('dR'), seqOf('refund')]);
 });
 
 test('trace bundle: the donation spent in full through the transfer', async () => {

@@ -65,6 +65,11 @@ for (const [name, make] of backends) {
     assert.equal(await store.traceSeqs('d:don', 100), [0, 1, 2, 3, 4]);
     assert.equal(await store.traceSeqs('d:don', 2), [0, 1]);
     assert.equal(await store.traceSeqs('d:do', 100), []);
+    // Read in pages: only seqs above `after`.
+    assert.equal(await store.traceSeqs('d:don', 2, 1), [2, 3]);
+    assert.equal(await store.traceSeqs('d:don', 100, 3), [4]);
+    assert.equal(await store.traceSeqs('d:don', 100, 4), []);
+    assert.equal(await store.traceSeqs('d:don', 100, -1), [0, 1, 2, 3, 4]);
     assert.equal(await store.recentDonations(10), [
       [3, 'don-3'],
       [0, 'don-0'],
