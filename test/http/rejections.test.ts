@@ -29,6 +29,8 @@ const OVER = '9223372036854775808'; // 2^63
 let fundOpenCny: { id: string };
 let disb1: { id: string };
 let signedByRotB: unknown; // accepted before rotB was revoked
+let disbSelf: { id: string }; // charity pays itself (payee = "charity")
+let disbAud: { id: string }; // a disbursement by the auditor org
 
 // ---- HTTP ----------------------------------------------------------------------------
 
@@ -244,15 +246,24 @@ const cases: Case[] = [
   { name: "forbidden: org.keys for another org by a non-operator", build: () => orgKeys(charity, 'other', [generateKey('other').verifierKey], []), status: 403, code: 'forbidden' },
   { name: 'forbidden: confirmation by a non-payee non-auditor', build: () => confirmation(other, disb1.id), status: 403, code: 'forbidden' },
   { name: "forbidden: reversal of another org's event", build: () => reversal(other, 'dA'), status: 403, code: 'forbidden' },
+  // Issue 9: a confirmation by the org that posted the payment proves nothing.
+  { name: 'forbidden: self-confirmation, a charity confirms its payment to itself (payee = its own org id)', build: () => confirmation(charity, disbSelf.id), status: 403, code: 'forbidden' },
+  { name: 'forbidden: self-confirmation, an auditor org confirms its own disbursement', build: () => confirmation(auditor, disbAud.id), status: 403, code: 'forbidden' },
 
   // 422 the rest
   { name: 'already_exists: fund id taken', build: () => fundOpen(charity, 'c-cny'), status: 422, code: 'already_exists' },
   { name: "already_exists: fund id taken by another org's fund", build: () => fundOpen(charity, 'o-cny'), status: 422, code: 'already_exists' },
+  // Issue 9: one confirmation per org per disbursement (a payee flooding a payment's traces).
+  { name: 'already_exists: a second confirmation of one disbursement by its payee', build: () => confirmation(payee, disb1.id), status: 422, code: 'already_exists' },
+  { name: 'already_exists: a second confirmation of one disbursement by an auditor', build: () => confirmation(auditor, disb1.id), status: 422, code: 'already_exists' },
   { name: 'already_exists: org id taken', build: () => reg({ ...charity, verifierKey: generateKey('charity').verifierKey }, ['charity']), status: 422, code: 'already_exists' },
   { name: 'currency_mismatch: USD donation into a CNY fund', build: () => donation(charity, 'c-cny', '5', undefined, 'USD'), status: 422, code: 'currency_mismatch' },
   { name: 'currency_mismatch: transfer between funds of different currencies', build: () => transfer(charity, 'c-cny', 'c-usd', '5'), status: 422, code: 'currency_mismatch' },
   { name: 'currency_mismatch: disbursement in another currency', build: () => disbursement(charity, 'c-cny', '5', 'x', 'USD'), status: 422, code: 'currency_mismatch' },
   { name: 'same_fund: transfer to itself', build: () => transfer(charity, 'c-cny', 'c-cny', '5'), status: 422, code: 'same_fund' },
+  // Issue 9: restricted money leaves only by disbursement or to another restricted fund.
+  { name: 'restricted_fund: a restricted fund moved into an unrestricted fund of the same org', build: () => transfer(charity, 'c-restricted', 'c-cny', '5'), status: 422, code: 'restricted_fund' },
+  { name: "restricted_fund: a restricted fund granted into another org's unrestricted fund", build: () => transfer(charity, 'c-restricted', 'o-cny', '5'), status: 422, code: 'restricted_fund' },
   { name: 'bad_amount: value 2^63 ("9223372036854775808")', build: () => donation(charity, 'c-cny', OVER), status: 422, code: 'bad_amount' },
   { name: 'bad_amount: value 9999999999999999999', build: () => disbursement(charity, 'c-cny', '9999999999999999999'), status: 422, code: 'bad_amount' },
   { name: 'bad_amount: a donation taking a balance above 2^63-1', build: () => donation(charity, 'c-big', '1'), status: 422, code: 'bad_amount' },
@@ -330,6 +341,11 @@ const cases: Case[] = [
   { name: 'order: currency_mismatch before bad_amount', build: () => donation(charity, 'c-cny', OVER, undefined, 'USD'), status: 422, code: 'currency_mismatch' },
   { name: 'order: same_fund before bad_amount', build: () => transfer(charity, 'c-cny', 'c-cny', OVER), status: 422, code: 'same_fund' },
   { name: 'order: same_fund before overdraft', build: () => transfer(charity, 'c-cny', 'c-cny', '100000'), status: 422, code: 'same_fund' },
+  { name: 'order: forbidden before restricted_fund', build: () => transfer(other, 'c-restricted', 'o-cny', '5'), status: 403, code: 'forbidden' },
+  { name: 'order: currency_mismatch before restricted_fund', build: () => transfer(charity, 'c-restricted', 'c-usd', '5'), status: 422, code: 'currency_mismatch' },
+  { name: 'order: restricted_fund before bad_amount', build: () => transfer(charity, 'c-restricted', 'c-big', '1'), status: 422, code: 'restricted_fund' },
+  { name: 'order: restricted_fund before overdraft', build: () => transfer(charity, 'c-restricted', 'c-cny', '100000'), status: 422, code: 'restricted_fund' },
+  { name: 'order: unknown_disbursement before forbidden (self-confirmation of no payment)', build: () => confirmation(charity, 'no-such-payment'), status: 422, code: 'unknown_disbursement' },
   { name: 'order: bad_amount before overdraft', build: () => disbursement(charity, 'c-cny', OVER), status: 422, code: 'bad_amount' },
 ];
 
@@ -373,6 +389,15 @@ test('the server is up; setup', async () => {
   await postAll([donation(charity, 'c-cny', '1000', 'dA'), donation(charity, 'c-cny2', '500', 'dMoved'), donation(charity, 'c-cny', '100', 'dRef'), donation(charity, 'c-big', MAX, 'dMax'), d]);
   await postAll([transfer(charity, 'c-cny2', 'c-cny', '500'), ev(charity, 'reversal', { event: 'dRef', reason: 'refund' }, 'rev-dRef'), orgKeys(rotA, 'rot', [], [rotB.verifierKey])]);
 
+  // Issue 9 setup: a restricted fund, a charity paying itself, an auditor org paying, and
+  // the payee's and the auditor's one confirmation of disb1.
+  const restricted = (fund: string) => ev(charity, 'fund.open', { fund, name: `Fund ${fund}`, currency: 'CNY', restricted: true, purpose: 'water filters' });
+  await postAll([restricted('c-restricted'), restricted('c-restricted2'), fundOpen(auditor, 'a-cny')]);
+  disbSelf = disbursement(charity, 'c-restricted', '10', 'charity');
+  disbAud = disbursement(auditor, 'a-cny', '10', 'payee');
+  await postAll([donation(charity, 'c-restricted', '300', 'dR'), donation(auditor, 'a-cny', '100', 'dAud'), disbSelf, disbAud]);
+  await postAll([confirmation(payee, disb1.id), confirmation(auditor, disb1.id), transfer(charity, 'c-restricted', 'c-restricted2', '20')]);
+
   const fund = await getJson('/v1/funds/c-cny');
   assert.is(fund.balance.value, '1490'); // 1000 - 10 + 100 - 100 + 500
   const big = await getJson('/v1/funds/c-big');
@@ -385,7 +410,7 @@ test('the server is up; setup', async () => {
 
 test('the table covers every rejection code of DESIGN.md "Posting"', () => {
   const codes = new Set(cases.map((c) => c.code));
-  const all = ['schema', 'bad_signature', 'unknown_key', 'revoked_key', 'duplicate_id', 'unknown_org', 'unknown_fund', 'unknown_event', 'unknown_disbursement', 'forbidden', 'already_exists', 'currency_mismatch', 'same_fund', 'bad_amount', 'bad_key', 'overdraft', 'not_reversible'];
+  const all = ['schema', 'bad_signature', 'unknown_key', 'revoked_key', 'duplicate_id', 'unknown_org', 'unknown_fund', 'unknown_event', 'unknown_disbursement', 'forbidden', 'already_exists', 'currency_mismatch', 'same_fund', 'bad_amount', 'bad_key', 'overdraft', 'not_reversible', 'restricted_fund'];
   for (const c of all) assert.ok(codes.has(c), `no case for ${c}`);
 });
 
