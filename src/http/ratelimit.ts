@@ -12,7 +12,9 @@
 // A refused request costs nothing more and appends nothing.
 //
 // The client is req.socket.remoteAddress (IPv4-mapped IPv6 written as IPv4; IPv6 grouped
-// by its /64, which one subscriber usually holds whole). X-Forwarded-For is ignored unless
+// by its prefix, /56 by default: one subscriber often holds a whole /56 — RIPE-690
+// recommends /56 or /48 per customer — so a /64 key gave one subscriber 256 buckets;
+// `ipv6Prefix` sets it, 32 to 128). X-Forwarded-For is ignored unless
 // `trustForwardedFor` is set (only behind a reverse proxy that appends the address it
 // saw): then the rightmost entry, the one our proxy wrote, is the client.
 //
@@ -35,6 +37,8 @@ export interface RateLimitOptions {
   maxClients?: number;
   /** key clients by the rightmost X-Forwarded-For entry (only behind a trusted proxy; default false) */
   trustForwardedFor?: boolean;
+  /** IPv6 clients share a bucket per prefix of this length, 32 to 128 (default 56) */
+  ipv6Prefix?: number;
   /** clock in milliseconds (tests) */
   now?: () => number;
 }
@@ -46,6 +50,7 @@ export const RATE_LIMIT_DEFAULTS = {
   requestBurst: 20_000,
   maxClients: 10_000,
   trustForwardedFor: false,
+  ipv6Prefix: 56,
 } as const;
 
 interface Bucket {
@@ -63,8 +68,9 @@ function positive(v: unknown, name: string): number {
   return v;
 }
 
-/** The bucket key of an address: IPv4 as is, IPv4-mapped IPv6 as IPv4, other IPv6 by /64. */
-export function clientKey(address: string | undefined): string {
+/** The bucket key of an address: IPv4 as is, IPv4-mapped IPv6 as IPv4, other IPv6 by its
+ * first `ipv6Prefix` bits (the rest zeroed), written `<groups>::/<prefix>`. */
+export function clientKey(address: string | undefined, ipv6Prefix: number = RATE_LIMIT_DEFAULTS.ipv6Prefix): string {
   if (!address) return 'unknown';
   let a = address.trim().toLowerCase();
   if (a.startsWith('[') && a.includes(']')) a = a.slice(1, a.indexOf(']'));
@@ -72,12 +78,27 @@ export function clientKey(address: string | undefined): string {
   if (zone >= 0) a = a.slice(0, zone);
   if (a.startsWith('::ffff:') && a.includes('.')) return a.slice(7);
   if (!a.includes(':')) return a;
-  // Expand '::' and keep the first four groups (the /64).
+  // Expand '::' into eight 16-bit groups (an embedded dotted IPv4 tail counts as two).
   const [head, tail] = a.includes('::') ? (a.split('::') as [string, string]) : [a, undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail === undefined ? [] : tail ? tail.split(':') : [];
+  const split = (x: string) => {
+    const gs = x ? x.split(':') : [];
+    const last = gs[gs.length - 1];
+    if (last && last.includes('.')) {
+      const o = last.split('.').map((n) => Number(n) & 255);
+      gs.splice(gs.length - 1, 1, (((o[0] ?? 0) << 8) | (o[1] ?? 0)).toString(16), (((o[2] ?? 0) << 8) | (o[3] ?? 0)).toString(16));
+    }
+    return gs;
+  };
+  const h = split(head);
+  const t = tail === undefined ? [] : split(tail);
   const groups = tail === undefined ? h : [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
-  return groups.slice(0, 4).map((g) => (g || '0').replace(/^0+(?=.)/, '')).join(':') + '::/64';
+  const words = groups.slice(0, 8).map((g) => parseInt(g || '0', 16) & 0xffff);
+  while (words.length < 8) words.push(0);
+  const keep = Math.ceil(ipv6Prefix / 16);
+  const out = words.slice(0, keep);
+  const rest = ipv6Prefix % 16;
+  if (rest) out[keep - 1] = out[keep - 1]! & ((0xffff << (16 - rest)) & 0xffff);
+  return out.map((w) => w.toString(16)).join(':') + (keep < 8 ? '::' : '') + '/' + ipv6Prefix;
 }
 
 export class RateLimiter {
@@ -87,6 +108,7 @@ export class RateLimiter {
   readonly requestBurst: number;
   readonly maxClients: number;
   readonly trustForwardedFor: boolean;
+  readonly ipv6Prefix: number;
   readonly #now: () => number;
   // Map iteration order is insertion order: re-inserting on use keeps the LRU at the front.
   readonly #clients = new Map<string, Client>();
@@ -99,6 +121,9 @@ export class RateLimiter {
     this.requestBurst = positive(o.requestBurst, 'requestBurst');
     this.maxClients = Math.floor(positive(o.maxClients, 'maxClients'));
     this.trustForwardedFor = o.trustForwardedFor === true;
+    const p = o.ipv6Prefix;
+    if (!Number.isInteger(p) || p < 32 || p > 128) throw new TypeError(`rateLimit.ipv6Prefix: expected an integer from 32 to 128, got ${String(p)}`);
+    this.ipv6Prefix = p;
     this.#now = opts.now ?? (() => performance.now());
   }
 
@@ -112,9 +137,9 @@ export class RateLimiter {
     if (this.trustForwardedFor) {
       const xff = req.headers['x-forwarded-for'];
       const list = (Array.isArray(xff) ? xff.join(',') : (xff ?? '')).split(',').map((s) => s.trim()).filter(Boolean);
-      if (list.length > 0) return clientKey(list[list.length - 1]);
+      if (list.length > 0) return clientKey(list[list.length - 1], this.ipv6Prefix);
     }
-    return clientKey(req.socket.remoteAddress);
+    return clientKey(req.socket.remoteAddress, this.ipv6Prefix);
   }
 
   #client(key: string): Client {

@@ -173,21 +173,45 @@ test('memory is bounded: a flood of addresses keeps at most maxClients buckets (
   t += 0;
 });
 
-test('client keys: IPv4-mapped IPv6 is IPv4, IPv6 grouped by /64, X-Forwarded-For only when trusted', () => {
+test('client keys: IPv4-mapped IPv6 is IPv4, IPv6 grouped by /56 (configurable), X-Forwarded-For only when trusted', () => {
   assert.is(clientKey('::ffff:203.0.113.7'), '203.0.113.7');
   assert.is(clientKey('203.0.113.7'), '203.0.113.7');
-  assert.is(clientKey('2001:db8:1:2:3:4:5:6'), '2001:db8:1:2::/64');
-  assert.is(clientKey('2001:db8:1:2::9'), '2001:db8:1:2::/64');
-  assert.is(clientKey('2001:0db8:0001:0002:ffff::1'), '2001:db8:1:2::/64');
-  assert.is(clientKey('2001:db8::1'), '2001:db8:0:0::/64');
-  assert.is(clientKey('::1'), '0:0:0:0::/64');
-  assert.is(clientKey('fe80::1%eth0'), 'fe80:0:0:0::/64');
+  assert.is(RATE_LIMIT_DEFAULTS.ipv6Prefix, 56);
+  assert.is(clientKey('2001:db8:1:2ff:3:4:5:6'), '2001:db8:1:200::/56');
+  assert.is(clientKey('2001:db8:1:2::9'), '2001:db8:1:0::/56');
+  assert.is(clientKey('2001:db8::1'), '2001:db8:0:0::/56');
+  assert.is(clientKey('::1'), '0:0:0:0::/56');
+  assert.is(clientKey('fe80::1%eth0'), 'fe80:0:0:0::/56');
+  assert.is(clientKey('[2001:db8:1:2ff::1]'), '2001:db8:1:200::/56');
+  // Other prefixes.
+  assert.is(clientKey('2001:db8:1:2:3:4:5:6', 64), '2001:db8:1:2::/64');
+  assert.is(clientKey('2001:0db8:0001:0002:ffff::1', 64), '2001:db8:1:2::/64');
+  assert.is(clientKey('2001:db8:1:2:3:4:5:6', 48), '2001:db8:1::/48');
+  assert.is(clientKey('2001:db8:1:2:3:4:5:6', 128), '2001:db8:1:2:3:4:5:6/128');
+  assert.is(clientKey('64:ff9b::192.0.2.33', 128), '64:ff9b:0:0:0:0:c000:221/128', 'an embedded IPv4 tail is two groups');
+  assert.throws(() => new RateLimiter({ ipv6Prefix: 16 }), /ipv6Prefix/);
+  assert.throws(() => new RateLimiter({ ipv6Prefix: 129 }), /ipv6Prefix/);
   assert.is(clientKey(undefined), 'unknown');
   const plain = new RateLimiter();
   assert.is(plain.keyOf(fakeReq('127.0.0.1', '203.0.113.9')), '127.0.0.1');
   const proxied = new RateLimiter({ trustForwardedFor: true });
   assert.is(proxied.keyOf(fakeReq('127.0.0.1', '198.51.100.1, 203.0.113.9')), '203.0.113.9', 'the entry our proxy appended');
   assert.is(proxied.keyOf(fakeReq('127.0.0.1')), '127.0.0.1');
+});
+
+// Attack (issue 9): 50 /64s of one /48 got 50x the write burst, since clients were keyed
+// by /64. One subscriber commonly holds a /56: its /64s now share one bucket.
+test('IPv6: 50 /64s of one /56 share one bucket (the default); with ipv6Prefix 64 they do not', () => {
+  const t = 0;
+  const addrs = Array.from({ length: 50 }, (_, i) => `2001:db8:77:ab${i.toString(16).padStart(2, '0')}::${i + 1}`);
+  const shared = new RateLimiter({ eventBurst: 100, eventsPerSecond: 1, now: () => t });
+  const granted = addrs.filter((a) => shared.takeEvents(shared.keyOf(fakeReq(a)), 10) === 0).length;
+  assert.is(granted, 10, 'one burst of 100 events for the whole /56');
+  assert.is(new Set(addrs.map((a) => shared.keyOf(fakeReq(a)))).size, 1);
+  // Another /56 of the same /48 is another subscriber.
+  assert.is(shared.takeEvents(shared.keyOf(fakeReq('2001:db8:77:ac00::1')), 10), 0);
+  const per64 = new RateLimiter({ eventBurst: 100, eventsPerSecond: 1, ipv6Prefix: 64, now: () => t });
+  assert.is(addrs.filter((a) => per64.takeEvents(per64.keyOf(fakeReq(a)), 10) === 0).length, 50);
 });
 
 test('startServer({rateLimit: false}) turns the limits off', async () => {
