@@ -21,4 +21,5 @@ export {
   type TrustedLog,
 } from './trust.ts';
 export { formatTraceTree, safeText } from './format.ts';
+export { mergeTracePages, fetchTraceBundle, isProblem, MAX_TRACE_PAGES, type TraceBundleV1 } from './pages.ts';
 export * from './types.ts';
