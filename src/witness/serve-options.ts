@@ -1,0 +1,48 @@
+// `serve --witness URL=VKEY … --quorum K --checkpoint-interval S` (and `--demo`'s local
+// witnesses) turned into startServer options. Bad input throws an Error naming the option.
+import type { StartOptions } from '../server.ts';
+import { parseWitnessOption, type PublisherEvent, type WitnessEndpoint } from '../log/publisher.ts';
+
+export interface ServeWitnessFlags { data: string; demo?: boolean; witness?: string[]; quorum?: string; checkpointInterval: string }
+
+export async function witnessServeOptions(o: ServeWitnessFlags): Promise<{ options: Partial<StartOptions>; describe(): string[]; close(): Promise<void> }> {
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(o.checkpointInterval) || Number(o.checkpointInterval) < 0.05 || Number(o.checkpointInterval) > 86_400) {
+    throw new Error(`--checkpoint-interval: expected seconds from 0.05 to 86400, got ${o.checkpointInterval}`);
+  }
+  const intervalMs = Math.round(Number(o.checkpointInterval) * 1000);
+  let witnesses: WitnessEndpoint[] = (o.witness ?? []).map((w, i) => parseWitnessOption(w, `--witness[${i}]`));
+  let close = async () => {};
+  let local = false;
+  if (witnesses.length === 0 && o.demo) {
+    const { startDemoWitnesses } = await import('./demo.ts');
+    const d = await startDemoWitnesses(o.data);
+    witnesses = d.witnesses;
+    close = d.close;
+    local = true;
+  }
+  if (witnesses.length === 0) {
+    if (o.quorum !== undefined) throw new Error('--quorum: needs --witness');
+    return { options: {}, describe: () => [], close };
+  }
+  let quorum = witnesses.length;
+  if (o.quorum !== undefined) {
+    quorum = Number(o.quorum);
+    if (!/^[1-9][0-9]*$/.test(o.quorum) || quorum > witnesses.length) {
+      await close();
+      throw new Error(`--quorum: expected an integer from 1 to ${witnesses.length} (the number of --witness), got ${o.quorum}`);
+    }
+  }
+  const onEvent = (e: PublisherEvent) => {
+    if (e.type === 'witness_error') console.error(`cotc: witness ${e.witness}: ${e.message}${e.status ? ` (HTTP ${e.status})` : ''}`);
+    else if (!e.quorum) console.error(`cotc: checkpoint ${e.size} published with ${e.cosigners.length} of ${quorum} cosignatures needed`);
+  };
+  return {
+    options: { witnesses, quorum, checkpointIntervalMs: intervalMs, publisherOptions: { onEvent } },
+    describe: () => [
+      `cotc: ${local ? 'two local demo witnesses' : `${witnesses.length} witness${witnesses.length === 1 ? '' : 'es'}`}, quorum ${quorum}, a checkpoint every ${intervalMs / 1000} s:`,
+      ...witnesses.map((w) => `cotc:   witness ${w.url} ${w.key}`),
+      `cotc: donors check with: --witness ${witnesses.map((w) => w.key).join(' --witness ')}${quorum < witnesses.length ? ` --quorum ${quorum}` : ''}`,
+    ],
+    close,
+  };
+}
