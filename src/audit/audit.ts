@@ -3,7 +3,7 @@
 // that checkpoint is consistent with the last one this auditor saw (so a server that
 // forks or rolls back its history is caught). Sources: a server (paged GET /v1/entries)
 // or a data directory (the store itself, whose state records are compared too).
-import { fromHex, hex, openNote, parseCheckpoint, verifyConsistency, type Checkpoint } from '@cotc/tlog';
+import { fromBase64, fromHex, hex, openNote, parseCheckpoint, verifyConsistency, type Checkpoint } from '@cotc/tlog';
 import { Replayer } from '@cotc/ledger';
 import { verifyStrictNode } from '../crypto/ed25519-node.ts';
 
@@ -31,12 +31,66 @@ export interface AuditProblem {
   message: string;
 }
 
+/** An event signed with a key the log operator installed for the signing org (issue 9). */
+export interface OperatorSigned {
+  seq: number;
+  event: string;
+  type: string;
+  /** the org it is signed as */
+  org: string;
+  /** the verifier key that signed it */
+  key: string;
+  /** seq of the operator's org.keys that added that key */
+  installedAt: number;
+}
+
 export interface AuditResult {
   ok: boolean;
   size: number;
   checkpoint?: Trusted;
   problems: AuditProblem[];
   seconds: number;
+  /**
+   * Every event (in seq order) signed with a key that the operator, not the org, added to
+   * the org (an org.keys posted by the operator for another org): allowed by the rules
+   * (DESIGN.md "Bodies": org.keys by "that org, or the operator"), but such a signature
+   * says the operator, not the org, may have made it, so the audit lists them all.
+   */
+  operatorSigned: OperatorSigned[];
+}
+
+const ORG_KEYS = new TextEncoder().encode('"type":"org.keys"');
+const dec = new TextDecoder();
+
+/**
+ * Finds the events signed with operator-installed keys during a replay, from the entries
+ * the replay accepted. Entry 0 names the operator (DESIGN.md "The operator"). Only entries
+ * that can matter are parsed: org.keys entries (found by their canonical `"type":"org.keys"`,
+ * which a string value cannot contain unescaped) and, once the operator has installed a
+ * key for some org, every entry — an honest log, with none, costs nothing extra.
+ */
+export class OperatorKeyWatch {
+  readonly found: OperatorSigned[] = [];
+  #operator: string | null = null;
+  /** `${org}\n${hex key id}` → the key and the seq that installed it */
+  #installed = new Map<string, { key: string; seq: number }>();
+
+  /** Call with each entry the replay accepted, in order. */
+  see(seq: number, data: Uint8Array): void {
+    if (seq !== 0 && this.#installed.size === 0 && Buffer.from(data.buffer, data.byteOffset, data.byteLength).indexOf(ORG_KEYS) < 0) return;
+    const entry = JSON.parse(dec.decode(data)) as { event: { type: string; id: string; org: string; sig: string; body: { org?: string; add?: string[] } } };
+    const ev = entry.event;
+    if (seq === 0) this.#operator = ev.org;
+    if (this.#installed.size > 0) {
+      const kid = hex(fromBase64(ev.sig).subarray(0, 4));
+      const k = this.#installed.get(`${ev.org}\n${kid}`);
+      if (k) this.found.push({ seq, event: ev.id, type: ev.type, org: ev.org, key: k.key, installedAt: k.seq });
+    }
+    if (ev.type === 'org.keys' && ev.org === this.#operator && ev.body.org !== this.#operator) {
+      // A verifier key is name+hexid+base64: its id is the second field (DESIGN.md "Keys").
+      for (const key of ev.body.add ?? []) this.#installed.set(`${ev.body.org}\n${key.split('+')[1]}`, { key, seq });
+    }
+  }
 }
 
 export interface AuditOptions {
@@ -50,7 +104,15 @@ export interface AuditOptions {
 export async function audit(src: AuditSource, opts: AuditOptions): Promise<AuditResult> {
   const t0 = performance.now();
   const problems: AuditProblem[] = [];
-  const done = (size: number, checkpoint?: Trusted): AuditResult => ({ ok: problems.length === 0, size, checkpoint, problems, seconds: (performance.now() - t0) / 1000 });
+  const watch = new OperatorKeyWatch();
+  const done = (size: number, checkpoint?: Trusted): AuditResult => ({
+    ok: problems.length === 0,
+    size,
+    checkpoint,
+    problems,
+    seconds: (performance.now() - t0) / 1000,
+    operatorSigned: watch.found,
+  });
   let note: string;
   let cp: Checkpoint;
   note = await src.checkpoint();
@@ -89,6 +151,7 @@ export async function audit(src: AuditSource, opts: AuditOptions): Promise<Audit
     }
     for (const d of batch) {
       if (rp.push(d)) break;
+      watch.see(rp.size - 1, d);
       // ...and then the replayed tree itself must pass through the trusted checkpoint.
       if (trusted && trustedRoot && rp.size === trusted.size && hex(rp.root()) !== trusted.root) {
         problems.push({ seq: rp.size - 1, check: 'consistency', message: `the replayed tree at size ${trusted.size} has root ${hex(rp.root())}, not the ${trusted.root} this auditor saw before` });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hex, isWellFormed, parseSignerKey, parseVerifierKey, type SignerKey } from '@cotc/tlog';
 import { ROLES, signEvent, type Amount, type BodyByType, type DocHash, type Envelope, type EventType, type Role } from '@cotc/ledger';
+import { safeText } from '@cotc/verify';
 import { ClientError, LedgerClient } from '../client/client.ts';
 import { KeyFileError, readKeyFile } from '../log/datadir.ts';
 
@@ -32,7 +33,27 @@ export interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
 }
-export const stdio: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
+
+/**
+ * The last line of defence before a terminal (issue 9, "terminal escapes"): every
+ * character of `text` outside printable ASCII (but the newlines between its lines) goes
+ * through safeText, the one escaping function (@cotc/verify), which leaves ✓, └─ and
+ * letters of any script as they are and escapes controls, ESC, C1, bidi overrides and
+ * isolates, zero-width and other invisible characters. Strings from outside are also
+ * escaped where they are put into a line (safeText there too); this catches any the
+ * code missed. Idempotent: safeText's output is printable.
+ */
+export function safeLines(text: string): string {
+  return String(text)
+    .split('\n')
+    .map((l) => l.replace(/[^\x20-\x7e]/gu, (c) => safeText(c, 16)))
+    .join('\n');
+}
+
+/** Escapes one string from outside (a server, a bundle, another org) for a line of output. */
+export const say = (x: unknown, max = 300): string => safeText(x, max);
+
+export const stdio: Io = { out: (l) => console.log(safeLines(l)), err: (l) => console.error(safeLines(l)) };
 
 /** A client for --server, refusing what is not an http(s) URL. */
 export function client(server: string, option = '--server'): LedgerClient {
@@ -186,7 +207,7 @@ interface Accepted {
 
 /** One line describing a server result for an event (status: the HTTP status for a single post). */
 export function describeResult(event: { type?: unknown; id?: unknown }, status: number, body: any): PostOutcome {
-  const what = `${String(event?.type ?? '?')} ${String(event?.id ?? '?')}`;
+  const what = `${say(event?.type ?? '?')} ${say(event?.id ?? '?')}`;
   if ((status === 200 || status === 201) && body && typeof body.seq === 'number') {
     const a = body as Accepted;
     const size = a.proof?.size;
@@ -195,11 +216,11 @@ export function describeResult(event: { type?: unknown; id?: unknown }, status: 
       accepted: true,
       seq: a.seq,
       checkpointSize: size,
-      line: `accepted ${what}: seq ${a.seq}, leaf ${a.leafHash}${size !== undefined ? `, included in checkpoint of size ${size}` : ''}${again}`,
+      line: `accepted ${what}: seq ${a.seq}, leaf ${say(a.leafHash, 80)}${size !== undefined ? `, included in checkpoint of size ${say(size, 24)}` : ''}${again}`,
     };
   }
   const e = body?.error;
-  return { accepted: false, line: `rejected ${what}: ${status} ${e?.code ?? 'error'}: ${e?.message ?? JSON.stringify(body)}` };
+  return { accepted: false, line: `rejected ${what}: ${say(status, 8)} ${say(e?.code ?? 'error', 64)}: ${say(e?.message ?? JSON.stringify(body), 500)}` };
 }
 
 /**
@@ -214,7 +235,7 @@ export async function postAndReport(c: LedgerClient, events: Envelope | Envelope
     throw usage(e instanceof ClientError ? `--server: ${e.message}` : (e as Error).message);
   }
   if (r.status >= 500) {
-    throw usage(`--server: ${c.base} failed: ${r.status} ${r.body?.error?.code ?? ''} ${r.body?.error?.message ?? ''}`.trim());
+    throw usage(`--server: ${say(c.base)} failed: ${r.status} ${say(r.body?.error?.code ?? '', 64)} ${say(r.body?.error?.message ?? '', 500)}`.trim());
   }
   const outcomes: PostOutcome[] = [];
   if (Array.isArray(events)) {
@@ -223,7 +244,7 @@ export async function postAndReport(c: LedgerClient, events: Envelope | Envelope
     } else {
       // The array was refused whole (400 schema, 413 too_large, …).
       const e = r.body?.error;
-      outcomes.push({ accepted: false, line: `rejected the whole array of ${events.length}: ${r.status} ${e?.code ?? 'error'}: ${e?.message ?? ''}`.trimEnd() });
+      outcomes.push({ accepted: false, line: `rejected the whole array of ${events.length}: ${r.status} ${say(e?.code ?? 'error', 64)}: ${say(e?.message ?? '', 500)}`.trimEnd() });
     }
   } else {
     outcomes.push(describeResult(events, r.status, r.body));

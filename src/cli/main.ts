@@ -14,16 +14,20 @@ program
   .option('--port <n>', 'port', '8080')
   .option('--host <h>', 'host to listen on', '127.0.0.1')
   .option('--demo', 'when --data does not exist yet, first fill it with the demo story (see `demo`); with no --witness, also run two local witnesses')
+  .option('--origin <name>', "the new log's name (its checkpoint origin), set at first start only; default <hostname>/cotc (with --demo: <hostname>/cotc-demo)")
   .option('--witness <url=vkey>', 'a witness to push checkpoints to: its add-checkpoint URL prefix = its cosignature verifier key (repeatable)', repeatable)
   .option('--quorum <k>', 'cosignatures needed before a checkpoint is published (default: all witnesses)')
   .option('--checkpoint-interval <seconds>', 'how often a checkpoint is pushed to the witnesses', '10')
-  .action(async (o: { data: string; port: string; host: string; demo?: boolean; witness?: string[]; quorum?: string; checkpointInterval: string }) => {
+  .action(async (o: { data: string; port: string; host: string; demo?: boolean; witness?: string[]; quorum?: string; checkpointInterval: string; origin?: string }) => {
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`--port: ${o.port} is not a port number`);
+    const { originProblem } = await import('../log/datadir.ts');
+    const badOrigin = o.origin === undefined ? null : originProblem(o.origin);
+    if (badOrigin) usage(`--origin: ${JSON.stringify(o.origin)} is not a log name: ${badOrigin}`);
     const fs = await import('node:fs');
     if (o.demo && !fs.existsSync(o.data)) {
       const { createDemo } = await import('../demo/demo.ts');
-      const d = await createDemo(o.data, { log: (line) => console.log(line), server: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}` });
+      const d = await createDemo(o.data, { log: (line) => console.log(line), server: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`, origin: o.origin });
       console.log(`cotc: demo ledger of ${d.size} entries written to ${o.data}`);
     } else if (o.demo) {
       console.log(`cotc: ${o.data} exists; serving it as it is (--demo fills only a new data directory)`);
@@ -32,7 +36,8 @@ program
     const { startServer } = await import('../server.ts');
     const { witnessServeOptions } = await import('../witness/serve-options.ts');
     const w = await witnessServeOptions(o).catch((e: Error) => usage(e.message));
-    const s = await startServer(o.data, { port, host: o.host, ...w.options });
+    // On an existing data directory a different --origin is refused, naming both (src/log/datadir.ts).
+    const s = await startServer(o.data, { port, host: o.host, ...w.options, origin: o.origin });
     for (const line of w.describe()) console.log(line);
     console.log(`cotc: serving ${s.log.origin} (size ${s.log.size}) at ${s.url}`);
     console.log(`cotc: log key ${s.log.verifierKey}`);

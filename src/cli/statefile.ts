@@ -1,20 +1,16 @@
-// The client's memory of each log it has checked: the log key it trusts (on first use,
-// unless given) and the last checkpoint it saw, so that the next look is checked for
-// consistency with it. A JSON file, written atomically (temp file + rename), mode 0600.
-// Default: $XDG_STATE_HOME/cotc/state.json (~/.local/state/cotc/state.json).
+// The client's memory of each log it has checked (src/client/logtrust.ts): the log key it
+// trusts, by the log's identity (its origin, the key's name), which log each server URL
+// serves, and the last checkpoint it saw of each log, so that the next look, from any URL
+// of that log, is checked for consistency with it. A JSON file, written atomically (temp
+// file + rename), mode 0600. Default: $XDG_STATE_HOME/cotc/state.json
+// (~/.local/state/cotc/state.json). Files of the earlier format (version 1, by server URL)
+// are read and rewritten in this one.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseLogTrust, type LogTrust } from '../client/logtrust.ts';
 
-export interface Remembered {
-  logKey: string;
-  checkpoint?: { size: number; root: string; text: string };
-}
-
-export interface StateFile {
-  version: 1;
-  logs: Record<string, Remembered>;
-}
+export type StateFile = LogTrust;
 
 export function defaultStatePath(): string {
   const base = process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
@@ -28,17 +24,17 @@ export function loadState(file: string): StateFile {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, logs: {} };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return parseLogTrust(null);
     throw new StateFileError(`cannot read state file ${file}: ${(e as Error).message}`);
   }
-  let v: StateFile;
+  let v: { version?: unknown; logs?: unknown };
   try {
     v = JSON.parse(text);
   } catch {
     throw new StateFileError(`state file ${file} is not JSON; move it aside to start afresh`);
   }
-  if (v?.version !== 1 || typeof v.logs !== 'object' || v.logs === null) throw new StateFileError(`state file ${file} has an unknown format`);
-  return v;
+  if ((v?.version !== 1 && v?.version !== 2) || typeof v.logs !== 'object' || v.logs === null) throw new StateFileError(`state file ${file} has an unknown format`);
+  return parseLogTrust(v);
 }
 
 export function saveState(file: string, state: StateFile): void {

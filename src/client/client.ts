@@ -1,15 +1,25 @@
 // A small HTTP client of the ledger API, for the CLI, scripts and tests. Network errors
-// surface as ClientError with code 'network'; HTTP errors carry the server's code.
+// surface as ClientError with code 'network' (and no status); HTTP errors carry the
+// status and the server's code, when it is one (lowercase letters and _), else 'http'.
+// A server's words are untrusted: every message built here from what a server sent (its
+// error code and message, a cause) goes through safeText, the one escaping function
+// (@cotc/verify), so printing a ClientError's message cannot drive a terminal (issue 9).
+import { safeText } from '@cotc/verify';
+
 export class ClientError extends Error {
   constructor(
     message: string,
     readonly code: string,
     readonly status?: number,
+    /** The server's error message (raw, untrusted: escape before showing), for HTTP errors. */
+    readonly serverMessage?: string,
   ) {
     super(message);
     this.name = 'ClientError';
   }
 }
+
+const CODE_RE = /^[a-z][a-z0-9_]{0,63}$/;
 
 export class LedgerClient {
   readonly base: string;
@@ -39,7 +49,7 @@ export class LedgerClient {
     }
     const cause = (last as { cause?: { message?: string; code?: string } })?.cause;
     const why = `${(last as Error).message}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})`.replace(/\(\s+/, '(') : ''}`;
-    throw new ClientError(`cannot reach ${this.base}: ${why}`, 'network');
+    throw new ClientError(`cannot reach ${safeText(this.base)}: ${safeText(why, 500)}`, 'network');
   }
 
   /** GET a JSON document; HTTP errors throw ClientError with the server's code. */
@@ -50,11 +60,14 @@ export class LedgerClient {
     try {
       body = JSON.parse(text);
     } catch {
-      throw new ClientError(`GET ${path}: answer is not JSON (status ${r.status})`, 'bad_response', r.status);
+      throw new ClientError(`GET ${safeText(path)}: answer is not JSON (status ${r.status})`, 'bad_response', r.status);
     }
     if (!r.ok) {
-      const err = (body as { error?: { code?: string; message?: string } })?.error;
-      throw new ClientError(`GET ${path}: ${r.status} ${err?.code ?? ''} ${err?.message ?? ''}`.trim(), err?.code ?? 'http', r.status);
+      const err = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+      const code = typeof err?.code === 'string' && CODE_RE.test(err.code) ? err.code : 'http';
+      const message = typeof err?.message === 'string' ? err.message : undefined;
+      const said = [typeof err?.code === 'string' ? safeText(err.code, 64) : '', message !== undefined ? safeText(message, 500) : ''].filter(Boolean).join(' ');
+      throw new ClientError(`GET ${safeText(path)}: ${r.status}${said ? ' ' + said : ''}`, code, r.status, message);
     }
     return body as T;
   }
@@ -62,7 +75,7 @@ export class LedgerClient {
   async getText(path: string): Promise<string> {
     const r = await this.#fetch(path);
     const t = await r.text();
-    if (!r.ok) throw new ClientError(`GET ${path}: ${r.status}`, 'http', r.status);
+    if (!r.ok) throw new ClientError(`GET ${safeText(path)}: ${r.status}`, 'http', r.status);
     return t;
   }
 

@@ -70,7 +70,22 @@ export const en = {
   'trust.key.remembered': 'Remembered by this browser from an earlier visit to this server.',
   'trust.key.tofu':
     'Trusted on first use: this browser had no key for this server, so it took the one the server gives (GET /v1/log) and remembered it. Compare it with the key the charity publishes.',
-  'trust.key.differs': 'The key you gave differs from the one this browser remembered for this server ({old}). Checking with the key you gave.',
+  'trust.key.replaced': 'You chose to trust this key instead of the one this browser remembered ({old}); the checkpoint remembered under the old key was forgotten.',
+  'trust.key.declined': 'You kept the key this browser remembered; the other key ({other}) was not used and is not remembered.',
+  'trust.key.otherAddress': 'This log is known to this browser from another address: the checkpoint seen there is the one this answer must be consistent with.',
+  'trust.conflict.title': 'Which log key do you trust?',
+  'trust.conflict.status': 'A different log key: nothing is checked or changed until you choose.',
+  'trust.conflict.pinned':
+    'The address you opened gives the log key {offered} for {server}, but this browser remembers the key {remembered} for log {origin}. A log does not change its key: another key is another log, or someone pretending to be this one.',
+  'trust.conflict.pinnedOther':
+    'The address you opened gives the log key {offered} (log {offeredOrigin}) for {server}, but this browser remembers {server} serving log {origin} with the key {remembered}.',
+  'trust.conflict.server':
+    'The server {server} now gives the log key {offered}, but this browser remembers the key {remembered} for log {origin}. A log does not change its key: another key is another log, or someone pretending to be this one.',
+  'trust.conflict.advice': 'Compare both with the key the charity publishes. Replacing the remembered key forgets the checkpoint remembered under it, so a fork from before could no longer be caught.',
+  'trust.conflict.rememberedLabel': 'Remembered key',
+  'trust.conflict.offeredLabel': 'New key',
+  'trust.conflict.keep': 'Keep the remembered key',
+  'trust.conflict.replace': 'Trust the new key instead',
   'trust.servedBy':
     'This page was served by the server it checks. A dishonest server could also change the page itself; for a check that does not depend on it, open the static verifier (pnpm build:web → dist/web/index.html, hostable anywhere or from disk) pinned to the log key.',
   'trust.static': 'Static verifier: this page is not served by the ledger; it asks {server} and checks every answer with the log key.',

@@ -97,16 +97,19 @@ test('a real donation verifies with its path and amounts; receipts; unknown dona
     cli(['verify', DONATION, '--server', down, '--state', stateFile()]),
   ]);
   assert.is(ok.code, 0, show(ok));
-  assert.match(ok.err, /trusting .* log key on first use: cotc\.local\/ledger\+/);
+  assert.match(ok.err, /trusting .* log key on first use: \S+\+[0-9a-f]{8}\+/);
   assert.match(ok.out, /donation gift-verify-1: CNY 100\.00 into fund general-v/);
   assert.match(ok.out, /CNY 60\.00 → transfer tr-v/);
-  assert.match(ok.out, /CNY 45\.00 → disbursement dis-v: paid to "payee-v" for "water filters"/);
+  assert.match(ok.out, /CNY 45\.00 → disbursement dis-v: paid to organisation payee-v for "water filters"/);
   assert.match(ok.out, /receipt "invoice\.pdf" sha256 (ab){32}/);
   assert.match(ok.out, /confirmation conf-v: "236 water filters installed"/);
   assert.match(ok.out, /unspent: CNY 40\.00 still in fund general-v/);
   assert.match(ok.out, /\nVERIFIED: donation gift-verify-1 of CNY 100\.00 into general-v; 4 events .* checkpoint 9 /);
   const saved = JSON.parse(fs.readFileSync(st, 'utf8'));
-  const rec = saved.logs[server.url];
+  // Remembered by the log's identity (its origin, the key's name), and the URL as serving it.
+  assert.is(saved.version, 2);
+  assert.is(saved.servers[server.url], server.log.origin);
+  const rec = saved.logs[server.log.origin];
   assert.is(rec.logKey, server.log.verifierKey);
   assert.is(rec.checkpoint.size, 9);
   assert.is((fs.statSync(st).mode & 0o777).toString(8), '600');
@@ -251,28 +254,29 @@ test('a fork: two copies of one data directory that diverge; the remembered chec
     const first = await cli(['verify', 'gift-fork', '--server', a.url, '--state', st]);
     assert.is(first.code, 0, show(first));
     const state = JSON.parse(fs.readFileSync(st, 'utf8'));
-    assert.is(state.logs[a.url].checkpoint.size, 10);
-    // B presents itself as the log the client saw at A's URL.
-    state.logs[b.url] = state.logs[a.url];
-    fs.writeFileSync(st, JSON.stringify(state));
+    assert.is(state.logs[a.log.origin].checkpoint.size, 10);
+    // B has the same key and origin: to the client it is the same log at another URL, so
+    // the checkpoint remembered from A is the one B must be consistent with.
 
     // A grows honestly meanwhile, so verifying A again needs (and gets) a consistency proof.
     await accept(a, [ev(opA, 'org.register', { org: 'only-on-a2', name: 'A2', roles: ['charity'], keys: [newOrg('only-on-a2').verifierKey] })]);
-    const other = generateKey('cotc.local/ledger').verifierKey;
+    const other = generateKey(a.log.origin).verifierKey;
     const [forked, grown, pinned] = await Promise.all([
       cli(['verify', 'gift-fork', '--server', b.url, '--state', st]),
       cli(['verify', 'gift-fork', '--server', a.url, '--state', st]),
       cli(['verify', 'gift-fork', '--server', a.url, '--state', st, '--log-key', other]),
     ]);
     assert.is(forked.code, 1, show(forked));
+    assert.match(forked.err, /serves log .*, known from another address/);
     assert.match(forked.out, /FAILED: inconsistent_checkpoint: /);
     assert.not.match(forked.out, /^VERIFIED:/m);
     assert.is(grown.code, 0, show(grown));
     assert.match(grown.out, /VERIFIED: .*checkpoint 11 .*consistent with checkpoint 10 seen before/);
     assert.is(pinned.code, 1, show(pinned));
-    assert.match(pinned.err, /--log-key .* is not the key remembered for http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(pinned.err, /--log-key gives .*, but the key remembered for log .* is .*: refusing/);
     const after = JSON.parse(fs.readFileSync(st, 'utf8'));
-    assert.is(after.logs[b.url].checkpoint.size, 10, 'a failed verification remembers nothing');
+    assert.is(after.logs[a.log.origin].checkpoint.size, 11, 'the fork (12 entries) is not remembered; A\'s growth is');
+    assert.is(after.logs[a.log.origin].logKey, a.log.verifierKey);
   } finally {
     await Promise.all([a.close(), b.close()]);
   }

@@ -31,6 +31,7 @@ import {
   type TraceNode,
 } from '@cotc/ledger';
 import { checkConsistency, checkpointInfo, needLogKey, needTrusted, needWitnessKeys, openCheckpoint } from './checkpoint.ts';
+import { witnessPolicyOf } from './witness.ts';
 import { KeyHistory, type SignerInfo } from './keys.ts';
 import { checkContinuity } from './continuity.ts';
 import { checkAuthority, fundsOf, isInternalTransfer, type FundInfo } from './authority.ts';
@@ -129,6 +130,7 @@ export async function verifyBundle(bundle: unknown, opts: VerifyOptions): Promis
   if (!isPlainObject(opts as unknown)) throw new VerifyError('bad_argument', 'opts: expected {logKey, ...}');
   needLogKey(opts.logKey);
   needWitnessKeys(opts.witnessKeys);
+  witnessPolicyOf(opts); // checks witnessQuorum, now, witnessSkewSeconds
   needTrusted(opts.trusted);
   if (opts.receiptSecret !== undefined && (typeof opts.receiptSecret !== 'string' || opts.receiptSecret === '')) {
     throw new VerifyError('bad_argument', 'receiptSecret: expected a non-empty string');
@@ -171,7 +173,7 @@ async function verify(bundle: unknown, opts: VerifyOptions): Promise<VerifyResul
   }
 
   // --- 1. The checkpoint.
-  const opened = openCheckpoint(bundle.checkpoint, opts.logKey, opts.witnessKeys);
+  const opened = openCheckpoint(bundle.checkpoint, opts.logKey, witnessPolicyOf(opts));
   problems.push(...opened.problems);
   const cp = opened.checkpoint;
 
@@ -479,6 +481,7 @@ async function verify(bundle: unknown, opts: VerifyOptions): Promise<VerifyResul
   }
 
   const result: VerifyResult = { ok: problems.length === 0, checkpoint: cp ? checkpointInfo(cp) : null, problems, nodes, flows };
+  if (opened.witnesses) result.witnesses = opened.witnesses;
   if (donation) result.donation = donation;
   if (receipt) result.receipt = receipt;
   result.operatorSigned = entries.filter((e) => signers.get(e.seq)?.installedBy === 'operator').map((e) => e.event.id);

@@ -12,6 +12,8 @@ export type VerifyCode =
   | 'bad_checkpoint'
   /** A witness key the caller listed did not cosign the checkpoint. */
   | 'missing_witness'
+  /** Fewer witnesses of the policy than its quorum validly cosigned the checkpoint (timestamps in the future do not count). */
+  | 'witness_quorum'
   /** An entry's data is not canonical base64, UTF-8, I-JSON or RFC 8785 canonical JSON. */
   | 'bad_entry_encoding'
   /** An entry's content is not a valid entry: wrong shape, seq ≠ index, a repeated event id, an event timed after its entry. */
@@ -186,6 +188,8 @@ export interface VerifyResult {
    * installed for the signing org (see NodeResult.signer.installedBy). Always set by verifyBundle.
    */
   operatorSigned?: string[];
+  /** Who of the witness policy cosigned the checkpoint (set when witnesses were given and the log's signature verified). */
+  witnesses?: import('./witness.ts').WitnessReport;
 }
 
 export interface VerifyOptions {
@@ -195,8 +199,14 @@ export interface VerifyOptions {
   donation?: string;
   /** The donor's receipt secret; checked against the donation's donor commitment. */
   receiptSecret?: string;
-  /** Witness verifier keys; each must have cosigned the checkpoint (Ed25519 note signatures). */
+  /** Witness verifier keys (cosignature/v1, or Ed25519 note keys): at least witnessQuorum of them must have cosigned the checkpoint. */
   witnessKeys?: string[];
+  /** How many of witnessKeys must have cosigned (default: all of them). */
+  witnessQuorum?: number;
+  /** Cosignatures timestamped more than this far in the future are refused (seconds; default 300). */
+  witnessSkewSeconds?: number;
+  /** Now, in ms since the epoch (default Date.now()): for cosignature timestamps. */
+  now?: number;
   /** The last checkpoint this client trusted for this log. */
   trusted?: TrustedCheckpoint | null;
   /** Fetches a consistency proof (lowercase hex hashes, RFC 9162 order) from size `from` to `to`. */

@@ -2,7 +2,7 @@
 // (trusting only the log key), and shows the verdict, the flow diagram, each step's
 // details and every problem found.
 import { fromBase64, hex, leafHash } from '@cotc/tlog';
-import { verifyBundle, type NodeResult, type Problem, type VerifyResult } from '@cotc/verify';
+import { fetchTraceBundle, isProblem, verifyBundle, type NodeResult, type Problem, type VerifyResult } from '@cotc/verify';
 import { t } from '../strings.ts';
 import { ApiError, consistencyProof, getJson } from './api.ts';
 import { ID_RE, type Route } from './config.ts';
@@ -10,7 +10,7 @@ import { drawDiagram, fitToBox, money, nodeProblems, typeName, type Diagram } fr
 import { clear, cut, h, u } from './dom.ts';
 import type { LNode } from './layout.ts';
 import { rememberCheckpoint, resolveTrust, type Trust } from './trust.ts';
-import { trustPanel } from './trustpanel.ts';
+import { askKey, trustPanel } from './trustpanel.ts';
 
 interface BundleEntry {
   index: number;
@@ -18,14 +18,38 @@ interface BundleEntry {
   proof?: { index?: unknown; size?: unknown; hashes?: unknown };
 }
 
-export function statusBox(kind: 'loading' | 'verified' | 'failed' | 'error', title: string, text: string): HTMLElement {
-  const icon = kind === 'verified' ? '✓' : kind === 'loading' ? '…' : '✗';
+export function statusBox(kind: 'loading' | 'verified' | 'failed' | 'error' | 'choose', title: string, text: string): HTMLElement {
+  const icon = kind === 'verified' ? '✓' : kind === 'loading' ? '…' : kind === 'choose' ? '⚠' : '✗';
   return h(
     'div',
     { id: 'status', class: `status status-${kind}`, role: 'status', 'aria-live': 'polite', 'data-status': kind },
     h('span', { class: 'status-icon', 'aria-hidden': 'true' }, icon),
     h('div', {}, h('strong', { class: 'status-title' }, title), h('p', {}, text)),
   );
+}
+
+/**
+ * The key to check with: resolved from the address and this browser's memory; when a key
+ * differs from the remembered one, the status says so and the person chooses (askKey)
+ * before anything is fetched or changed.
+ */
+export async function trustFor(status: HTMLElement, server: string, pinned: string | undefined): Promise<Trust> {
+  const r = await resolveTrust(server, pinned);
+  if ('trust' in r) return r.trust;
+  const wait = statusBox('choose', t('trust.conflict.title'), t('trust.conflict.status'));
+  status.replaceWith(wait);
+  const trust = await askKey(wait, r.conflict);
+  wait.replaceWith(status);
+  return trust;
+}
+
+/**
+ * The whole trace bundle: every page followed and merged by @cotc/verify's
+ * fetchTraceBundle (a big trace comes in pages against one checkpoint), or the Problem
+ * (bad_pages, malformed_bundle) when the pages do not make one bundle.
+ */
+function fetchBundle(server: string, id: string): Promise<unknown> {
+  return fetchTraceBundle((url) => getJson(url, ''), server, id);
 }
 
 export async function donationView(main: HTMLElement, route: Route): Promise<void> {
@@ -43,14 +67,21 @@ export async function donationView(main: HTMLElement, route: Route): Promise<voi
   let trust: Trust;
   let bundle: unknown;
   try {
-    trust = await resolveTrust(server, route.pinnedKey);
-    bundle = await getJson(server, `/v1/donations/${encodeURIComponent(id)}/trace`);
+    trust = await trustFor(status, server, route.pinnedKey);
+    bundle = await fetchBundle(server, id);
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) {
       status.replaceWith(statusBox('failed', t('status.notFound'), t('status.notFoundText', { id: u(id) })));
     } else {
       status.replaceWith(statusBox('error', t('status.error'), t('status.errorText', { reason: u((e as Error).message) })));
     }
+    return;
+  }
+
+  if (isProblem(bundle)) {
+    // The pages of the trace do not make one bundle: nothing on them is proven.
+    status.replaceWith(statusBox('failed', t('status.failed'), t('status.failedText', { count: 1 })));
+    main.append(problemList([bundle]));
     return;
   }
 

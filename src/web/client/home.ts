@@ -6,7 +6,7 @@ import { ID_RE, href, normalizeServer, setLastServer, type Route } from './confi
 import { money } from './diagram.ts';
 import { clear, h, u } from './dom.ts';
 import { checkKey, loadState } from './trust.ts';
-import { rememberedKey } from '@cotc/verify';
+import { serverLog } from '../../client/logtrust.ts';
 
 export interface DonationRow {
   id: string;
@@ -45,7 +45,7 @@ export async function homeView(main: HTMLElement, route: Route): Promise<void> {
   main.append(h('h1', {}, t('home.title')), h('p', { class: 'lead' }, t('home.intro')));
   const form = h('form', { class: 'panel search-form', id: 'find', novalidate: true });
   const server = route.mode === 'static' ? field('server', t('home.server'), t('home.serverHint'), { type: 'url', value: route.server ?? '', placeholder: 'https://' }) : null;
-  const remembered = route.server ? rememberedKey(loadState(), route.server) : undefined;
+  const remembered = route.server ? serverLog(loadState(), route.server)?.record.logKey : undefined;
   const key = route.mode === 'static' ? field('key', t('home.key'), t('home.keyHint'), { value: route.pinnedKey ?? remembered ?? '' }) : null;
   const donation = field('donation-id', t('home.donation'), t('home.donationHint'), { required: 'true' });
   const secret = field('receipt-secret', t('home.secret'), t('home.secretHint'), {});

@@ -10,9 +10,9 @@ import { ID_RE, href, type Route } from './config.ts';
 import { money, typeName } from './diagram.ts';
 import { clear, h, u } from './dom.ts';
 import { donationList, type DonationRow } from './home.ts';
-import { rememberCheckpoint, resolveTrust, type Trust } from './trust.ts';
+import { rememberCheckpoint, type Trust } from './trust.ts';
 import { consistencyText, keyBlock, otherSigners, servedNote } from './trustpanel.ts';
-import { statusBox } from './donation.ts';
+import { statusBox, trustFor } from './donation.ts';
 
 export async function logView(main: HTMLElement, route: Route): Promise<void> {
   const server = route.server!;
@@ -24,7 +24,7 @@ export async function logView(main: HTMLElement, route: Route): Promise<void> {
   let info: { origin?: unknown; size?: unknown; key?: unknown };
   let note: string;
   try {
-    trust = await resolveTrust(server, route.pinnedKey);
+    trust = await trustFor(status, server, route.pinnedKey);
     [info, note] = await Promise.all([getJson<typeof info>(server, '/v1/log'), getText(server, '/checkpoint')]);
   } catch (e) {
     status.replaceWith(statusBox('error', t('status.error'), t('status.errorText', { reason: u((e as Error).message) })));

@@ -5,7 +5,7 @@ import type { Problem } from '@cotc/verify';
 import { t } from '../strings.ts';
 import type { Route } from './config.ts';
 import { h, u } from './dom.ts';
-import type { Trust } from './trust.ts';
+import { chooseTrust, type KeyConflict, type Trust } from './trust.ts';
 
 /** Names of the note's signatures by keys other than the log key (witnesses this page does not know). */
 export function otherSigners(note: unknown, logKey: string): string[] {
@@ -27,7 +27,8 @@ export function keyBlock(route: Route, trust: Trust): HTMLElement[] {
       {},
       h('code', { class: 'hash', id: 'log-key' }, u(trust.key, 200)),
       h('p', { class: trust.source === 'tofu' ? 'warn' : 'muted', id: 'key-source', 'data-source': trust.source }, trust.source === 'tofu' ? '⚠ ' : '', src),
-      trust.replaced ? h('p', { class: 'warn' }, '⚠ ', t('trust.key.differs', { old: u(trust.replaced, 200) })) : null,
+      trust.replaced ? h('p', { class: 'warn', id: 'key-replaced' }, '⚠ ', t('trust.key.replaced', { old: u(trust.replaced, 200) })) : null,
+      trust.declined ? h('p', { class: 'muted', id: 'key-declined' }, t('trust.key.declined', { other: u(trust.declined, 200) })) : null,
     ),
   );
   out.push(h('dt', {}, t('trust.server')), h('dd', {}, h('code', {}, u(trust.server, 200))));
@@ -68,4 +69,42 @@ export function trustPanel(route: Route, trust: Trust, result: { checkpoint: { s
       h('dd', { id: 'witnesses' }, t('trust.noWitnesses'), others.length ? h('p', { class: 'muted' }, t('trust.witnessSigs', { names: others.join(', ') })) : null),
     ),
   );
+}
+
+/**
+ * The warning shown when a key given in the address (or offered by the server) differs
+ * from the one this browser remembers for that log or server (issue 9): it names both
+ * keys and changes nothing until the person chooses. Resolves with the trust chosen.
+ */
+export function askKey(after: Element, c: KeyConflict): Promise<Trust> {
+  return new Promise((resolve) => {
+    const params = { server: u(c.server, 200), offered: u(c.offered, 200), remembered: u(c.remembered, 200), origin: u(c.rememberedOrigin, 200), offeredOrigin: u(c.offeredOrigin, 200) };
+    const text = c.by === 'server' ? t('trust.conflict.server', params) : c.rememberedOrigin === c.offeredOrigin ? t('trust.conflict.pinned', params) : t('trust.conflict.pinnedOther', params);
+    const choose = (choice: 'keep' | 'replace') => {
+      panel.remove();
+      resolve(chooseTrust(c, choice));
+    };
+    const keep = h('button', { type: 'button', id: 'keep-key', class: 'primary' }, t('trust.conflict.keep'));
+    const replace = h('button', { type: 'button', id: 'replace-key', class: 'danger' }, t('trust.conflict.replace'));
+    keep.addEventListener('click', () => choose('keep'));
+    replace.addEventListener('click', () => choose('replace'));
+    const panel = h(
+      'section',
+      { class: 'panel conflict', id: 'key-conflict', role: 'alertdialog', 'aria-labelledby': 'conflict-title', 'aria-describedby': 'conflict-text', 'data-by': c.by },
+      h('h2', { id: 'conflict-title' }, '⚠ ', t('trust.conflict.title')),
+      h('p', { id: 'conflict-text', class: 'warn' }, text),
+      h(
+        'dl',
+        { class: 'kv' },
+        h('dt', {}, t('trust.conflict.rememberedLabel')),
+        h('dd', {}, h('code', { class: 'hash', id: 'conflict-remembered' }, u(c.remembered, 200))),
+        h('dt', {}, t('trust.conflict.offeredLabel')),
+        h('dd', {}, h('code', { class: 'hash', id: 'conflict-offered' }, u(c.offered, 200))),
+      ),
+      h('p', { class: 'muted' }, t('trust.conflict.advice')),
+      h('p', { class: 'actions' }, keep, ' ', replace),
+    );
+    after.after(panel);
+    keep.focus();
+  });
 }
