@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { generateKey } from '@cotc/tlog';
 import { buildTrace, donorCommitment, type BodyByType, type Entry, type Envelope, type EventType, type Trace, type UnsignedEvent } from '@cotc/ledger';
-import { openDataDir, writeKeyFile } from '../log/datadir.ts';
+import { defaultOrigin, openDataDir, writeKeyFile } from '../log/datadir.ts';
 import { traceBundle } from '../log/bundle.ts';
 import { LogService } from '../log/service.ts';
 import { openLog } from '../server.ts';
@@ -41,6 +41,9 @@ export interface DemoOptions {
   log?: (line: string) => void;
   /** the URL printed in the example verify commands */
   server?: string;
+  /** the new log's name (checkpoint origin); default `<hostname>/cotc-demo`, so a demo
+   * never shares its name with a real log on the same host (README "The log's name") */
+  origin?: string;
 }
 
 export interface DemoExample {
@@ -205,7 +208,8 @@ export async function createDemo(dir: string, opts: DemoOptions = {}): Promise<D
   if (!Number.isSafeInteger(seed)) throw new DemoError(`seed: expected an integer, got ${seed}`);
   refuseExisting(dir);
 
-  const dd = openDataDir(dir); // creates DIR, log.key and operator.key (mode 0600)
+  // Creates DIR, log.key and operator.key (mode 0600); a demo log has a name of its own.
+  const dd = openDataDir(dir, { origin: opts.origin ?? defaultOrigin('cotc-demo') });
   const keysDir = path.join(dir, 'demo-keys');
   fs.mkdirSync(keysDir, { mode: 0o700 });
   const log = await openLog(dir); // writes entry 0, the operator's self-registration

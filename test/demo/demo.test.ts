@@ -14,6 +14,7 @@ import { openLog } from '../../src/server.ts';
 import { traceBundle } from '../../src/log/bundle.ts';
 import { verifyBundle } from '@cotc/verify';
 import { LogService } from '../../src/log/service.ts';
+import { defaultOrigin } from '../../src/log/datadir.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cotc-demo-'));
 const dir = path.join(root, 'data');
@@ -102,6 +103,57 @@ test('the log holds the story: size, donations, exactly one refund, a key rotati
   } finally {
     await log.close();
   }
+});
+
+test('the story keeps the issue 9 rules: no self-confirmation, one confirmation per org per payment, restricted money stays restricted', async () => {
+  const log = await openLog(dir);
+  try {
+    const all = await allEntries(log);
+    const funds = new Map<string, { restricted: boolean; owner: string }>();
+    const disbursements = new Map<string, Envelope<'disbursement'>>();
+    const confirmed = new Set<string>();
+    let restrictedDonations = 0;
+    let restrictedSpent = 0;
+    let grantsBetweenRestricted = 0;
+    for (const { entry } of all) {
+      const e = entry.event;
+      if (e.type === 'fund.open') funds.set(e.body.fund, { restricted: e.body.restricted, owner: e.org });
+      if (e.type === 'donation' && funds.get(e.body.fund)!.restricted) restrictedDonations++;
+      if (e.type === 'disbursement') {
+        disbursements.set(e.id, e);
+        if (funds.get(e.body.fund)!.restricted) restrictedSpent++;
+      }
+      if (e.type === 'transfer' && funds.get(e.body.from)!.restricted) {
+        assert.ok(funds.get(e.body.to)!.restricted, `${e.id} moves restricted money from ${e.body.from} into unrestricted ${e.body.to}`);
+        grantsBetweenRestricted++;
+      }
+      if (e.type === 'confirmation') {
+        const d = disbursements.get(e.body.disbursement)!;
+        assert.ok(d, e.id);
+        assert.is.not(e.org, d.org, `${e.id}: the paying org confirms its own payment`);
+        const pair = `${e.body.disbursement} ${e.org}`;
+        assert.not.ok(confirmed.has(pair), `${e.id}: a second confirmation of ${e.body.disbursement} by ${e.org}`);
+        confirmed.add(pair);
+      }
+    }
+    // The page has restricted funds to show, used as restricted funds are.
+    assert.ok([...funds.values()].some((f) => f.restricted) && [...funds.values()].some((f) => !f.restricted));
+    assert.ok(restrictedDonations > 0 && restrictedSpent > 0 && grantsBetweenRestricted > 0);
+    assert.is((await log.fund('water-filters-236-schools'))!.restricted, true);
+  } finally {
+    await log.close();
+  }
+});
+
+test('the demo log has a name of its own: <hostname>/cotc-demo, not the name a served log gets by default', async () => {
+  const s = need();
+  assert.is(s.origin, defaultOrigin('cotc-demo'));
+  assert.is.not(s.origin, defaultOrigin());
+  assert.is(parseSignerKey(fs.readFileSync(path.join(dir, 'log.key'), 'utf8').trim()).name, s.origin);
+  assert.match(lines.join('\n'), new RegExp(`origin ${s.origin.replace(/[.]/g, '\\.')}`));
+  // A chosen name is kept.
+  const named = await createDemo(path.join(root, 'named'), { donations: 100, origin: 'demo.example.org/cotc' });
+  assert.is(named.origin, 'demo.example.org/cotc');
 });
 
 test('at least 20 donations trace through transfer, disbursement and confirmation (trace bundles)', async () => {

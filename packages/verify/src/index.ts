@@ -22,4 +22,13 @@ export {
 } from './trust.ts';
 export { formatTraceTree, safeText } from './format.ts';
 export { mergeTracePages, fetchTraceBundle, isProblem, MAX_TRACE_PAGES, type TraceBundleV1 } from './pages.ts';
+export {
+  checkWitnesses,
+  parseWitnessPolicy,
+  witnessPolicyOf,
+  witnessNames,
+  WITNESS_SKEW_SECONDS,
+  type WitnessPolicy,
+  type WitnessReport,
+} from './witness.ts';
 export * from './types.ts';
