@@ -1,8 +1,9 @@
 // Checkpoints: opening a signed checkpoint with the log key (and witnesses), and checking
 // that a new one is consistent with the last one trusted (RFC 9162 §2.1.4), so that a log
 // that forks, rewrites or rolls back its history is caught by any client that remembers.
-import { NoteError, fromHex, hex, openNote, parseCheckpoint, parseVerifierKey, verifyConsistency, type Checkpoint } from '@cotc/tlog';
+import { NoteError, fromHex, hex, noteVerifier, openNote, parseCheckpoint, parseVerifierKey, verifyConsistency, type Checkpoint } from '@cotc/tlog';
 import { VerifyError, type CheckpointInfo, type Problem, type TrustedCheckpoint } from './types.ts';
+import { checkWitnesses, needPolicy, type WitnessPolicy, type WitnessReport } from './witness.ts';
 
 /** Parses the log key, or throws VerifyError('bad_log_key'). */
 export function needLogKey(logKey: unknown): { name: string; key: string } {
@@ -15,12 +16,13 @@ export function needLogKey(logKey: unknown): { name: string; key: string } {
   }
 }
 
+/** Checks witness keys: cosignature/v1 (type 0x04) or Ed25519 note keys (0x01). */
 export function needWitnessKeys(keys: unknown): string[] {
   if (keys === undefined) return [];
   if (!Array.isArray(keys)) throw new VerifyError('bad_witness_key', 'witnessKeys: expected an array of verifier key strings');
   keys.forEach((k, i) => {
     try {
-      parseVerifierKey(k as string, `witnessKeys[${i}]`);
+      noteVerifier(k as string, `witnessKeys[${i}]`);
     } catch (e) {
       throw new VerifyError('bad_witness_key', (e as Error).message);
     }
@@ -41,16 +43,23 @@ export function needTrusted(t: unknown): TrustedCheckpoint | null {
 export interface OpenedCheckpoint {
   checkpoint: Checkpoint | null;
   problems: Problem[];
+  /** who of the witness policy cosigned it (when there is a policy and the log's signature verified) */
+  witnesses?: WitnessReport;
 }
 
 /**
  * Opens a signed checkpoint note with the log key: its signature must verify, its text
- * parse as a C2SP checkpoint, its origin be the key's name; each witness key must have
- * cosigned it too. Never throws on a bad note (only on a bad logKey / witnessKeys).
+ * parse as a C2SP checkpoint, its origin be the key's name; and the witness policy must be
+ * met: a list of keys (each must have cosigned), or a WitnessPolicy (a quorum of them; see
+ * witness.ts). Never throws on a bad note (only on a bad logKey / witnesses).
  */
-export function openCheckpoint(noteText: unknown, logKey: string, witnessKeys?: string[]): OpenedCheckpoint {
+export function openCheckpoint(noteText: unknown, logKey: string, witnessKeys?: string[] | WitnessPolicy | null): OpenedCheckpoint {
   const key = needLogKey(logKey);
-  const witnesses = needWitnessKeys(witnessKeys);
+  const policy: WitnessPolicy | null = witnessKeys === undefined || witnessKeys === null
+    ? null
+    : Array.isArray(witnessKeys)
+      ? (needWitnessKeys(witnessKeys).length === 0 ? null : needPolicy({ witnesses: witnessKeys, quorum: witnessKeys.length }))
+      : needPolicy(witnessKeys);
   const problems: Problem[] = [];
   if (typeof noteText !== 'string') {
     return { checkpoint: null, problems: [{ code: 'malformed_bundle', message: 'the checkpoint is not a string' }] };
@@ -78,14 +87,10 @@ export function openCheckpoint(noteText: unknown, logKey: string, witnessKeys?: 
   if (cp.origin !== key.name) {
     return { checkpoint: null, problems: [{ code: 'bad_checkpoint', message: `the checkpoint's origin ${JSON.stringify(cp.origin)} is not the log key's name ${JSON.stringify(key.name)}` }] };
   }
-  for (const w of witnesses) {
-    try {
-      openNote(noteText, [w]);
-    } catch (e) {
-      problems.push({ code: 'missing_witness', message: `witness ${w.split('+')[0]} has not (validly) cosigned the checkpoint: ${(e as Error).message}` });
-    }
-  }
-  return { checkpoint: cp, problems };
+  if (policy === null) return { checkpoint: cp, problems };
+  const w = checkWitnesses(noteText, policy);
+  problems.push(...w.problems);
+  return { checkpoint: cp, problems, witnesses: w.report };
 }
 
 export function checkpointInfo(cp: Checkpoint): CheckpointInfo {
@@ -168,17 +173,18 @@ export function verifyCheckpointAdvance(
   newNoteText: string,
   logKey: string,
   proofHashes: string[],
+  witnesses?: string[] | WitnessPolicy | null,
 ): Problem[] {
   const trusted = needTrusted(old);
-  const opened = openCheckpoint(newNoteText, logKey);
+  const opened = openCheckpoint(newNoteText, logKey, witnesses);
   if (opened.checkpoint === null) return opened.problems;
   return [...opened.problems, ...consistencyProblems(trusted, opened.checkpoint, proofHashes)];
 }
 
 /** Opens a signed checkpoint and returns it in the TrustedCheckpoint form (to remember), or its problems. */
-export function readCheckpoint(noteText: string, logKey: string): { ok: true; checkpoint: Required<TrustedCheckpoint> & { origin: string } } | { ok: false; problems: Problem[] } {
-  const opened = openCheckpoint(noteText, logKey);
-  if (opened.checkpoint === null || opened.problems.length > 0) return { ok: false, problems: opened.problems };
+export function readCheckpoint(noteText: string, logKey: string, witnesses?: string[] | WitnessPolicy | null): { ok: true; checkpoint: Required<TrustedCheckpoint> & { origin: string }; witnesses?: WitnessReport } | { ok: false; problems: Problem[]; witnesses?: WitnessReport } {
+  const opened = openCheckpoint(noteText, logKey, witnesses);
+  if (opened.checkpoint === null || opened.problems.length > 0) return { ok: false, problems: opened.problems, witnesses: opened.witnesses };
   const cp = opened.checkpoint;
-  return { ok: true, checkpoint: { origin: cp.origin, size: cp.size, root: hex(cp.root), text: noteText } };
+  return { ok: true, checkpoint: { origin: cp.origin, size: cp.size, root: hex(cp.root), text: noteText }, witnesses: opened.witnesses };
 }
