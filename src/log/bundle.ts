@@ -18,6 +18,7 @@
 // the effects that name this donation), so the pass costs a small record per trace node,
 // never the entries' bytes. The compact pass is remembered per (donation, size) within a
 // byte budget, so the pages of one trace do not repeat it.
+import { createHash } from 'node:crypto';
 import { base64 } from '@cotc/tlog';
 import { buildTrace, type Effect, type Envelope, type Trace } from '@cotc/ledger';
 import type { TraceEntry } from '@cotc/ledger';
@@ -60,11 +61,11 @@ const SHORT_ORG = 64; // an org with at most this many org entries has them kept
 const CACHE_BYTES = 32 * 1024 * 1024; // remembered compact passes per log, by weight
 const PASSES_AT_ONCE = 2; // compact passes in flight per log (each O(trace nodes))
 const PAGES_AT_ONCE = 4; // pages being assembled per log (each O(pageBytes))
+const SERVED_MAX = 1024; // checkpoint texts remembered for cursors (a few hundred bytes each)
 
 /** What a page needs from the trace besides its entries: the compact pass. */
 interface TraceInfo {
   size: number;
-  checkpoint: string;
   traceJson: string;
   /** orgs whose org.register/org.keys go in the bundle, with their seqs when few */
   signers: Array<{ org: string; seqs: number[] | null }>;
@@ -78,6 +79,8 @@ interface PerLog {
   cacheBytes: number;
   inflight: Map<string, Promise<TraceInfo | null>>;
   fundSeq: Map<string, { seq: number; owner: string }>;
+  /** checkpoint texts first pages carried, by size (a published one may be cosigned) */
+  served: Map<number, string>;
   passes: Semaphore;
   pages: Semaphore;
 }
@@ -85,7 +88,7 @@ const perLog = new WeakMap<LogService, PerLog>();
 function stateOf(log: LogService): PerLog {
   let p = perLog.get(log);
   if (!p) {
-    p = { cache: new Map(), cacheBytes: 0, inflight: new Map(), fundSeq: new Map(), passes: new Semaphore(PASSES_AT_ONCE), pages: new Semaphore(PAGES_AT_ONCE) };
+    p = { cache: new Map(), cacheBytes: 0, inflight: new Map(), fundSeq: new Map(), served: new Map(), passes: new Semaphore(PASSES_AT_ONCE), pages: new Semaphore(PAGES_AT_ONCE) };
     perLog.set(log, p);
   }
   return p;
@@ -112,27 +115,42 @@ class Semaphore {
 
 // ---- cursors -----------------------------------------------------------------------
 
-const CURSOR_RE = /^t1\.([0-9a-z]{1,11})\.([0-9a-z]{1,11})\.([A-Za-z0-9_-]{22})$/;
+const CURSOR_RE = /^t1\.([0-9a-z]{1,11})\.([0-9a-z]{1,11})\.([A-Za-z0-9_-]{11})\.([A-Za-z0-9_-]{22})$/;
 
-function cursorMac(log: LogService, donation: string, size: number, after: number): string {
-  return Buffer.from(log.mac(`cotc-trace-cursor-v1\n${log.origin}\n${donation}\n${size}\n${after}`).subarray(0, 16)).toString('base64url');
+/** A short tag of a checkpoint's text: a cursor names the exact text its pages carry (a
+ * published, witness-cosigned checkpoint differs from the stored one of the same size). */
+function checkpointTag(text: string): string {
+  return createHash('sha256').update(text).digest().subarray(0, 8).toString('base64url');
 }
 
-export function makeCursor(log: LogService, donation: string, size: number, after: number): string {
-  return `t1.${size.toString(36)}.${after.toString(36)}.${cursorMac(log, donation, size, after)}`;
+function cursorMac(log: LogService, donation: string, size: number, after: number, tag: string): string {
+  return Buffer.from(log.mac(`cotc-trace-cursor-v1\n${log.origin}\n${donation}\n${size}\n${after}\n${tag}`).subarray(0, 16)).toString('base64url');
+}
+
+export function makeCursor(log: LogService, donation: string, size: number, after: number, checkpoint?: string): string {
+  const tag = checkpointTag(checkpoint ?? log.head().checkpoint);
+  return `t1.${size.toString(36)}.${after.toString(36)}.${tag}.${cursorMac(log, donation, size, after, tag)}`;
 }
 
 /** Parses a cursor this log gave out for `donation`; throws BadCursorError otherwise. */
-export function parseCursor(log: LogService, donation: string, cursor: string): { size: number; after: number } {
+export function parseCursor(log: LogService, donation: string, cursor: string): { size: number; after: number; tag: string } {
   const m = CURSOR_RE.exec(cursor);
   if (!m) throw new BadCursorError('cursor: not a trace cursor of this server');
   const size = parseInt(m[1]!, 36);
   const after = parseInt(m[2]!, 36);
-  if (!Number.isSafeInteger(size) || !Number.isSafeInteger(after) || size < 1 || after >= size || size > log.size) {
+  const tag = m[3]!;
+  if (!Number.isSafeInteger(size) || !Number.isSafeInteger(after) || size < 1 || after >= size || size > log.committedHead().size) {
     throw new BadCursorError('cursor: not a trace cursor of this log');
   }
-  if (cursorMac(log, donation, size, after) !== m[3]) throw new BadCursorError(`cursor: not a cursor of this log for the trace of ${donation}`);
-  return { size, after };
+  if (cursorMac(log, donation, size, after, tag) !== m[4]) throw new BadCursorError(`cursor: not a cursor of this log for the trace of ${donation}`);
+  return { size, after, tag };
+}
+
+/** The checkpoint text a cursor's pages carry: the one its first page carried. */
+async function cursorCheckpoint(log: LogService, per: PerLog, size: number, tag: string): Promise<string> {
+  const candidates = [per.served.get(size), log.head().size === size ? log.head().checkpoint : undefined, await log.store.checkpointAt(size)];
+  for (const c of candidates) if (c !== undefined && checkpointTag(c) === tag) return c;
+  throw new BadCursorError(`cursor: the checkpoint of size ${size} this cursor's pages carry is no longer served; fetch the trace again from its first page`);
 }
 
 // ---- the compact pass --------------------------------------------------------------
@@ -207,7 +225,7 @@ async function fundOpened(log: LogService, per: PerLog, fund: string): Promise<{
   return v;
 }
 
-async function compactPass(log: LogService, per: PerLog, donation: string, size: number, checkpoint: string): Promise<TraceInfo | null> {
+async function compactPass(log: LogService, per: PerLog, donation: string, size: number): Promise<TraceInfo | null> {
   const compact: TraceEntry[] = [];
   const signers = new Set<string>();
   const funds = new Set<string>();
@@ -252,10 +270,10 @@ async function compactPass(log: LogService, per: PerLog, donation: string, size:
   }
   const fixedSeqs = [...fixed].sort((a, b) => a - b);
   const weight = traceJson.length + 64 * list.length + 8 * fixedSeqs.length + 256;
-  return { size, checkpoint, traceJson, signers: list, fixedSeqs, weight };
+  return { size, traceJson, signers: list, fixedSeqs, weight };
 }
 
-async function traceInfo(log: LogService, donation: string, size: number, checkpoint: string): Promise<TraceInfo | null> {
+async function traceInfo(log: LogService, donation: string, size: number): Promise<TraceInfo | null> {
   const per = stateOf(log);
   const key = `${size}\n${donation}`;
   const hit = per.cache.get(key);
@@ -266,7 +284,7 @@ async function traceInfo(log: LogService, donation: string, size: number, checkp
   }
   let p = per.inflight.get(key);
   if (!p) {
-    p = per.passes.run(() => compactPass(log, per, donation, size, checkpoint));
+    p = per.passes.run(() => compactPass(log, per, donation, size));
     per.inflight.set(key, p);
     void p.then(
       (info) => {
@@ -359,24 +377,29 @@ export async function tracePage(log: LogService, donation: string, cursor?: stri
   let size: number;
   let checkpoint: string;
   let after = -1;
+  const per = stateOf(log);
   if (cursor === undefined) {
     ({ size, checkpoint } = log.head());
+    if (per.served.get(size) !== checkpoint) {
+      per.served.delete(size);
+      per.served.set(size, checkpoint);
+      if (per.served.size > SERVED_MAX) per.served.delete(per.served.keys().next().value!);
+    }
   } else {
-    ({ size, after } = parseCursor(log, donation, cursor));
-    const cp = await log.store.checkpointAt(size);
-    if (cp === undefined) throw new BadCursorError(`cursor: this log has no checkpoint of size ${size}`);
-    checkpoint = cp;
+    let tag: string;
+    ({ size, after, tag } = parseCursor(log, donation, cursor));
+    checkpoint = await cursorCheckpoint(log, per, size, tag);
   }
-  const info = await traceInfo(log, donation, size, checkpoint);
+  const info = await traceInfo(log, donation, size);
   if (!info) {
     if (cursor !== undefined) throw new Error(`the trace of ${donation} at size ${size} is gone`);
     return null;
   }
-  return stateOf(log).pages.run(() => assemble(log, donation, info, after, pageBytes));
+  return per.pages.run(() => assemble(log, donation, info, checkpoint, after, pageBytes));
 }
 
-async function assemble(log: LogService, donation: string, info: TraceInfo, after: number, pageBytes: number): Promise<TracePage> {
-  const { size, checkpoint } = info;
+async function assemble(log: LogService, donation: string, info: TraceInfo, checkpoint: string, after: number, pageBytes: number): Promise<TracePage> {
+  const { size } = info;
   const head = `{"version":1,"checkpoint":${JSON.stringify(checkpoint)},"entries":[`;
   const items: Array<{ index: number; data: string; proof: Proof; json: string }> = [];
   let bytes = 0; // of the items, with their commas
@@ -428,7 +451,7 @@ async function assemble(log: LogService, donation: string, info: TraceInfo, afte
     const body = `${head}${list}],"trace":${info.traceJson}}`;
     return { body, size, checkpoint, entries, traceJson: info.traceJson };
   }
-  const next = makeCursor(log, donation, size, items[items.length - 1]?.index ?? after);
+  const next = makeCursor(log, donation, size, items[items.length - 1]?.index ?? after, checkpoint);
   const body = `${head}${list}],"page":{"next":${JSON.stringify(next)}}}`;
   return { body, size, checkpoint, entries, next };
 }
