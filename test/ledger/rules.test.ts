@@ -269,4 +269,28 @@ test('attack: an operator logs a second confirmation, a self-confirmation or a r
   }
 });
 
+test('attack: the payee posts 20 different confirmations of one payment at once; group commit appends exactly one', async () => {
+  const store = new MemoryStore();
+  const log = await LogService.open({ store, logKey: logKey.signerKey, operatorKey: operator.signerKey, maxBatch: 50 });
+  try {
+    for (const e of [
+      signed(operator, 'org.register', { org: 'charity', name: 'Charity', roles: ['charity'], keys: [charity.verifierKey] }),
+      signed(operator, 'org.register', { org: 'payee', name: 'Payee', roles: ['payee'], keys: [payee.verifierKey] }),
+      signed(charity, 'fund.open', { fund: 'f', name: 'F', currency: 'CNY', restricted: false, purpose: 'p' }),
+      signed(charity, 'donation', { fund: 'f', amount: cny(100), donor: donor('d'), channel: 'c' }, 'd'),
+      signed(charity, 'disbursement', { fund: 'f', amount: cny(100), payee: 'payee', purpose: 'p', receipts: [] }, 'pay'),
+    ]) {
+      assert.is((await log.submit(e)).status, 201, e.id);
+    }
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => log.submit(signed(payee, 'confirmation', { disbursement: 'pay', statement: `delivered (${i})`, evidence: [] }))),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    assert.equal(statuses, [201, ...Array(19).fill(422)]);
+    assert.is(log.size, 7);
+  } finally {
+    await log.close();
+  }
+});
+
 test.run();
