@@ -5,6 +5,7 @@
 // or a data directory (the store itself, whose state records are compared too).
 import { fromBase64, fromHex, hex, openNote, parseCheckpoint, verifyConsistency, type Checkpoint } from '@cotc/tlog';
 import { Replayer } from '@cotc/ledger';
+import { checkWitnesses, type WitnessPolicy, type WitnessReport } from '@cotc/verify';
 import { verifyStrictNode } from '../crypto/ed25519-node.ts';
 
 export interface AuditSource {
@@ -57,6 +58,8 @@ export interface AuditResult {
    * says the operator, not the org, may have made it, so the audit lists them all.
    */
   operatorSigned: OperatorSigned[];
+  /** who of the witness policy cosigned the checkpoint (with a policy) */
+  witnesses?: WitnessReport;
 }
 
 const ORG_KEYS = new TextEncoder().encode('"type":"org.keys"');
@@ -99,12 +102,15 @@ export interface AuditOptions {
   signatures?: boolean;
   pageSize?: number;
   onProgress?: (done: number, total: number) => void;
+  /** a witness policy the checkpoint must meet (issue 13): fewer cosignatures is a problem */
+  witnesses?: WitnessPolicy | null;
 }
 
 export async function audit(src: AuditSource, opts: AuditOptions): Promise<AuditResult> {
   const t0 = performance.now();
   const problems: AuditProblem[] = [];
   const watch = new OperatorKeyWatch();
+  let witnessReport: WitnessReport | undefined;
   const done = (size: number, checkpoint?: Trusted): AuditResult => ({
     ok: problems.length === 0,
     size,
@@ -112,6 +118,7 @@ export async function audit(src: AuditSource, opts: AuditOptions): Promise<Audit
     problems,
     seconds: (performance.now() - t0) / 1000,
     operatorSigned: watch.found,
+    ...(witnessReport ? { witnesses: witnessReport } : {}),
   });
   let note: string;
   let cp: Checkpoint;
@@ -121,6 +128,12 @@ export async function audit(src: AuditSource, opts: AuditOptions): Promise<Audit
   } catch (e) {
     problems.push({ check: 'checkpoint', message: `the checkpoint does not verify with the log key: ${(e as Error).message}` });
     return done(0);
+  }
+  if (opts.witnesses) {
+    const w = checkWitnesses(note, opts.witnesses);
+    witnessReport = w.report;
+    const q = w.problems.find((p) => p.code === 'witness_quorum');
+    if (q) problems.push({ check: 'witness', message: q.message });
   }
   const trusted = opts.trusted ?? null;
   const trustedRoot = trusted ? fromHex(trusted.root, 'trusted.root') : null;

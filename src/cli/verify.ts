@@ -21,6 +21,7 @@ import { ClientError, type LedgerClient } from '../client/client.ts';
 import { acceptLog, decideTrust, rememberCheckpoint, type TrustDecision } from '../client/logtrust.ts';
 import { client, formatAmount, needId, say, usage, type Io } from './common.ts';
 import { loadState, saveState, StateFileError } from './statefile.ts';
+import { witnessPolicyFromFlags, witnessedWords } from '../witness/cli-policy.ts';
 
 export interface VerifyCliOptions {
   server: string;
@@ -29,6 +30,10 @@ export interface VerifyCliOptions {
   state: string;
   /** Replace the key remembered for this log (or server) by --log-key or the server's key: an explicit choice. */
   replaceLogKey?: boolean;
+  /** Witness policy (src/witness/cli-policy.ts): --witness VKEY… with --quorum K, or --witness-policy FILE. */
+  witness?: string[];
+  quorum?: string;
+  witnessPolicy?: string;
 }
 
 function netError(e: unknown): never {
@@ -165,8 +170,10 @@ export async function verifyCommand(donationId: string, o: VerifyCliOptions, io:
   };
   let r: VerifyResult;
   try {
+    const policy = witnessPolicyFromFlags(o);
     r = await verifyBundle(bundle as never, {
       logKey,
+      ...(policy ? { witnessKeys: policy.witnesses, witnessQuorum: policy.quorum } : {}),
       donation: id,
       receiptSecret: o.receipt,
       trusted,
@@ -211,6 +218,7 @@ export async function verifyCommand(donationId: string, o: VerifyCliOptions, io:
   ];
   if (o.receipt !== undefined) parts.push('receipt matched: the donation is yours');
   if (trusted) parts.push(`consistent with checkpoint ${trusted.size} seen before`);
+  if (r.witnesses) parts.push(witnessedWords(r.witnesses));
   const opCount = r.operatorSigned?.length ?? 0;
   if (opCount > 0) parts.push(`${opCount} signed with a key the log operator installed (see above)`);
   io.out(`VERIFIED: ${parts.join('; ')}`);

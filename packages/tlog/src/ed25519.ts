@@ -76,3 +76,70 @@ export function publicKeyFromSeed(seed: Uint8Array): Uint8Array {
   needSeed(seed, 'seed');
   return ed25519.getPublicKey(seed);
 }
+
+// --- The strict pre-checks as byte comparisons, for verifiers that delegate only the final
+// cofactorless equation to another engine (WebCrypto's Ed25519 in @cotc/verify): those
+// engines (OpenSSL, BoringSSL) check S < L themselves, decode A (refusing points off the
+// curve) and compare encode([S]B - [k]A) with the R bytes, but accept non-canonical and
+// small-order A and small-order R. These two functions refuse exactly what decodeStrict
+// refuses beyond "not on the curve": a non-canonical y (y >= p), and the 8 points of small
+// order in every spelling whose y is canonical (the sign bit ignored, which also covers the
+// "x = 0 with the sign bit set" spellings). A non-canonical or off-curve R can never equal
+// an encoding the equation produces, so every engine refuses it at the equation anyway.
+
+function le32(n: bigint): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) {
+    out[i] = Number(n & 0xffn);
+    n >>= 8n;
+  }
+  return out;
+}
+const P_FIELD = (1n << 255n) - 19n;
+const L_BYTES = le32(L);
+// y of the 8-torsion: the identity (1), order 2 (p - 1), order 4 (0), order 8 (±Y8).
+const Y8 = 2707385501144840649318225287225658788936804267575313519463743609750303402022n;
+const SMALL_ORDER_Y: readonly Uint8Array[] = [0n, 1n, P_FIELD - 1n, Y8, P_FIELD - Y8].map(le32);
+
+/** True for 32 bytes that are a canonical y (< p) of a point not of small order (the curve itself not checked). */
+export function isStrictPointEncoding(b: Uint8Array): boolean {
+  if (!(b instanceof Uint8Array) || b.length !== 32) return false;
+  // y >= p: p = 2^255 - 19 is ed ff .. ff 7f little-endian (sign bit cleared).
+  if ((b[31]! & 0x7f) === 0x7f && b[0]! >= 0xed) {
+    let all = true;
+    for (let i = 30; i >= 1; i--) if (b[i] !== 0xff) all = false;
+    if (all) return false;
+  }
+  outer: for (const y of SMALL_ORDER_Y) {
+    for (let i = 0; i < 31; i++) if (b[i] !== y[i]) continue outer;
+    if ((b[31]! & 0x7f) === y[31]) return false;
+  }
+  return true;
+}
+
+/** True for a 32-byte little-endian scalar S < L (RFC 8032 §5.1.7: S >= L is malleable). */
+export function isCanonicalScalar(s: Uint8Array): boolean {
+  if (!(s instanceof Uint8Array) || s.length !== 32) return false;
+  for (let i = 31; i >= 0; i--) {
+    if (s[i]! < L_BYTES[i]!) return true;
+    if (s[i]! > L_BYTES[i]!) return false;
+  }
+  return false; // S = L
+}
+
+/**
+ * The byte checks of verifyStrict, without the curve: lengths, S < L, A and R canonical and
+ * not of small order. A signature that fails them is invalid; one that passes still needs
+ * the cofactorless equation with A decoded (verifyStrict, or an engine that does exactly that).
+ */
+export function strictPrecheck(publicKey: Uint8Array, signature: Uint8Array): boolean {
+  return (
+    publicKey instanceof Uint8Array &&
+    signature instanceof Uint8Array &&
+    publicKey.length === 32 &&
+    signature.length === 64 &&
+    isCanonicalScalar(signature.subarray(32)) &&
+    isStrictPointEncoding(publicKey) &&
+    isStrictPointEncoding(signature.subarray(0, 32))
+  );
+}

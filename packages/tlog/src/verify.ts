@@ -127,3 +127,88 @@ export function verifyConsistency(size1: number, size2: number, proof: Uint8Arra
   // 7. fr = first_hash, sr = second_hash, sn = 0.
   return sn === 0 && equal(fr, root1) && equal(sr, root2);
 }
+
+interface PathSlot {
+  /** The parent's index at its level. */
+  pfn: number;
+  left: Uint8Array;
+  right: Uint8Array;
+  out: Uint8Array;
+}
+
+const HEX_HASH = /^[0-9a-f]{64}$/;
+
+function hex32(s: string): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) {
+    const hi = s.charCodeAt(2 * i);
+    const lo = s.charCodeAt(2 * i + 1);
+    out[i] = ((hi < 97 ? hi - 48 : hi - 87) << 4) | (lo < 97 ? lo - 48 : lo - 87);
+  }
+  return out;
+}
+
+/**
+ * Many inclusion proofs against one tree (a trace bundle: thousands of entries, one
+ * checkpoint), each exactly as RFC 9162 §2.1.3.2 (verifyInclusion), with proof hashes as
+ * lowercase hex strings. Neighbouring leaves share the upper part of their paths: each
+ * level remembers the last node hash it computed, with its inputs, and reuses it when the
+ * same inputs come again, so a sorted run of proofs costs about one hash per level per new
+ * subtree instead of log2(size) per leaf. Only equal inputs are reused: every answer is the
+ * one verifyInclusion gives.
+ */
+export class InclusionBatch {
+  readonly size: number;
+  readonly #root: Uint8Array;
+  readonly #slots: Array<PathSlot | undefined> = [];
+
+  constructor(size: number, root: Uint8Array) {
+    this.size = size;
+    this.#root = root;
+  }
+
+  /**
+   * True when `proof` (hex strings) proves `leaf` at `index` in the tree of this size and
+   * root. Strings that are not 64 lowercase hex digits make it false (check them first for
+   * a message); never throws.
+   */
+  verify(leaf: Uint8Array, index: number, proof: readonly unknown[]): boolean {
+    if (!isHash(leaf) || !isSize(index) || !isHash(this.#root) || !Array.isArray(proof) || proof.length > 64) return false;
+    for (const p of proof) if (typeof p !== 'string' || !HEX_HASH.test(p)) return false;
+    const size = this.size;
+    if (!isSize(size) || index >= size) return false;
+    let fn = index;
+    let sn = size - 1;
+    let level = 0;
+    let r = leaf;
+    for (const p of proof as string[]) {
+      if (sn === 0) return false;
+      const left = odd(fn) || fn === sn;
+      if (left && !odd(fn)) {
+        while (!(odd(fn) || fn === 0)) {
+          fn = half(fn);
+          sn = half(sn);
+          level++;
+        }
+      }
+      // r is the node at (level, fn); its parent, at (level + 1, fn >> 1), is H(p, r) or H(r, p).
+      const ph = hex32(p);
+      const l = left ? ph : r;
+      const rt = left ? r : ph;
+      const pfn = half(fn);
+      const slot = this.#slots[level];
+      if (slot !== undefined && slot.pfn === pfn && equal(slot.left, l) && equal(slot.right, rt)) {
+        r = slot.out;
+      } else {
+        const out = nodeHash(l, rt);
+        this.#slots[level] = { pfn, left: l, right: rt, out };
+        r = out;
+      }
+      fn = half(fn);
+      sn = half(sn);
+      level++;
+    }
+    if (sn !== 0) return false;
+    return equal(r, this.#root);
+  }
+}

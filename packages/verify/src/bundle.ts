@@ -16,12 +16,15 @@
 // Everything wrong with the bundle is a Problem; only bad arguments throw (VerifyError).
 // What a bundle cannot show: entries the server left out altogether (a later hop of the
 // money, a revocation of a key). The auditor's full replay catches those.
-import { equalBytes, fromBase64, fromHex, hex, leafHash, verifyInclusion, type Checkpoint } from '@cotc/tlog';
+import { InclusionBatch, equalBytes, fromHex, hex, leafHash, type Checkpoint } from '@cotc/tlog';
+import { decodeBase64 } from './fast.ts';
 import {
   buildTrace,
   canonicalBytes,
   canonicalize,
   checkConservation,
+  signingBytes,
+  splitSig,
   checkReceipt,
   parseIJsonBytes,
   validateEntryShape,
@@ -32,7 +35,8 @@ import {
 } from '@cotc/ledger';
 import { checkConsistency, checkpointInfo, needLogKey, needTrusted, needWitnessKeys, openCheckpoint } from './checkpoint.ts';
 import { witnessPolicyOf } from './witness.ts';
-import { KeyHistory, type SignerInfo } from './keys.ts';
+import { KeyHistory, candidateKeys, type SignerInfo } from './keys.ts';
+import { sigEngine, webCryptoEngine, type SigEngine } from './sig.ts';
 import { checkContinuity } from './continuity.ts';
 import { checkAuthority, fundsOf, isInternalTransfer, type FundInfo } from './authority.ts';
 import {
@@ -90,24 +94,26 @@ function validFlow(f: unknown): f is { from: string; to: string; value: string }
   return isPlainObject(f) && typeof f.from === 'string' && typeof f.to === 'string' && typeof f.value === 'string';
 }
 
-function proofProblem(p: unknown, index: number, cp: Checkpoint, leaf: Uint8Array): string | null {
+const HEX_HASH = /^[0-9a-f]{64}$/;
+
+function proofProblem(p: unknown, index: number, cp: Checkpoint, leaf: Uint8Array, batch: InclusionBatch): string | null {
   if (!isPlainObject(p)) return `entry ${index} has no inclusion proof`;
   if (p.index !== index) return `the inclusion proof of entry ${index} is for index ${show(p.index)}`;
   if (p.size !== cp.size) return `the inclusion proof of entry ${index} is for a tree of ${show(p.size)} entries, the checkpoint's has ${cp.size}`;
   const hs = p.hashes;
   if (!Array.isArray(hs) || hs.length > 64) return `the inclusion proof of entry ${index} has no list of hashes`;
-  const hashes: Uint8Array[] = [];
   for (const h of hs) {
+    if (typeof h === 'string' && HEX_HASH.test(h)) continue;
     let b: Uint8Array;
     try {
       b = fromHex(h as string);
     } catch {
       return `the inclusion proof of entry ${index} holds ${show(h)}, not a lowercase hex hash`;
     }
-    if (b.length !== 32) return `the inclusion proof of entry ${index} holds a hash of ${b.length} bytes`;
-    hashes.push(b);
+    return `the inclusion proof of entry ${index} holds a hash of ${b.length} bytes`;
   }
-  if (!verifyInclusion(leaf, index, cp.size, hashes, cp.root)) {
+  // One tree, many proofs: InclusionBatch reuses the node hashes neighbouring paths share.
+  if (!batch.verify(leaf, index, hs)) {
     return `entry ${index} is not proven: its bytes and inclusion proof do not lead to the checkpoint's root`;
   }
   return null;
@@ -116,6 +122,30 @@ function proofProblem(p: unknown, index: number, cp: Checkpoint, leaf: Uint8Arra
 function amountOf(ev: Envelope): bigint | null {
   const b = ev.body as { amount?: { value: string } };
   return ev.type === 'donation' || ev.type === 'transfer' || ev.type === 'disbursement' ? BigInt(b.amount!.value) : null;
+}
+
+/** Signature answers by entry seq and candidate public key (hex), computed in parallel. */
+async function precomputeSignatures(entries: readonly Entry[], engine: SigEngine): Promise<Map<number, Map<string, boolean>>> {
+  const candidates = candidateKeys(entries);
+  const out = new Map<number, Map<string, boolean>>();
+  const jobs: Promise<void>[] = [];
+  for (const e of entries) {
+    const parts = splitSig(e.event.sig);
+    if (parts === null) continue;
+    const pubs = candidates.get(e.event.org)?.get(hex(parts.keyId));
+    if (!pubs) continue;
+    let msg: Uint8Array;
+    try {
+      msg = signingBytes(e.event);
+    } catch {
+      continue;
+    }
+    const m = new Map<string, boolean>();
+    out.set(e.seq, m);
+    for (const pub of pubs) jobs.push(engine.verify(pub, msg, parts.signature).then((ok) => void m.set(hex(pub), ok)));
+  }
+  await Promise.all(jobs);
+  return out;
 }
 
 function failedResult(problems: Problem[]): VerifyResult {
@@ -138,8 +168,14 @@ export async function verifyBundle(bundle: unknown, opts: VerifyOptions): Promis
   if (opts.donation !== undefined && (typeof opts.donation !== 'string' || !ID.test(opts.donation))) {
     throw new VerifyError('bad_argument', 'donation: expected an event id');
   }
+  if (opts.engine !== undefined && opts.engine !== 'auto' && opts.engine !== 'webcrypto' && opts.engine !== 'noble') {
+    throw new VerifyError('bad_argument', "engine: expected 'auto', 'webcrypto' or 'noble'");
+  }
   if (opts.consistency !== undefined && typeof opts.consistency !== 'function') {
     throw new VerifyError('bad_argument', 'consistency: expected a function (from, to) => Promise<string[]>');
+  }
+  if (opts.engine === 'webcrypto' && (await webCryptoEngine()) === null) {
+    throw new VerifyError('bad_argument', "engine: 'webcrypto' asked for, but this runtime has no WebCrypto Ed25519");
   }
   try {
     return await verify(bundle, opts);
@@ -179,6 +215,7 @@ async function verify(bundle: unknown, opts: VerifyOptions): Promise<VerifyResul
 
   // --- 2. Entries: bytes, proof, parse, shape.
   const byIndex = new Map<number, Proven>();
+  const batch = cp !== null ? new InclusionBatch(cp.size, cp.root) : null;
   const seen = new Set<number>();
   let last = -1;
   bundle.entries.forEach((e: unknown, i: number) => {
@@ -196,14 +233,14 @@ async function verify(bundle: unknown, opts: VerifyOptions): Promise<VerifyResul
     last = Math.max(last, index);
     let bytes: Uint8Array;
     try {
-      bytes = fromBase64(e.data);
+      bytes = decodeBase64(e.data);
     } catch {
       add('bad_entry_encoding', `the data of entry ${index} is not canonical standard base64`, { index });
       return;
     }
     const leaf = leafHash(bytes);
     if (cp !== null) {
-      const pp = proofProblem(e.proof, index, cp, leaf);
+      const pp = proofProblem(e.proof, index, cp, leaf, batch!);
       if (pp !== null) {
         add('bad_inclusion_proof', pp, { index });
         return;
@@ -266,8 +303,11 @@ async function verify(bundle: unknown, opts: VerifyOptions): Promise<VerifyResul
     else byEvent.set(entry.event.id, entry);
   }
 
-  // --- 3. Signatures, by keys the bundle's own entries vouch for.
-  const keys = new KeyHistory(problems);
+  // --- 3. Signatures, by keys the bundle's own entries vouch for. The curve work is done
+  // first, all at once (sig.ts: WebCrypto runs it off the main thread, in parallel), for
+  // every key the entries could vouch for; KeyHistory then applies the order-dependent rule.
+  const engine = await sigEngine(opts.engine ?? 'auto');
+  const keys = new KeyHistory(problems, await precomputeSignatures(entries, engine));
   const signers = new Map<number, SignerInfo>();
   for (const entry of entries) {
     const s = keys.check(entry);

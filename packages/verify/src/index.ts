@@ -24,6 +24,7 @@ export { formatTraceTree, safeText } from './format.ts';
 export { mergeTracePages, fetchTraceBundle, isProblem, MAX_TRACE_PAGES, type TraceBundleV1 } from './pages.ts';
 export {
   checkWitnesses,
+  needPolicy,
   parseWitnessPolicy,
   witnessPolicyOf,
   witnessNames,

@@ -43,13 +43,43 @@ function parseKey(key: string): { name: string; id: Uint8Array; publicKey: Uint8
   }
 }
 
+/**
+ * Every key the entries could vouch for, by org and key id, whatever the order: the
+ * candidates whose signatures are worth computing ahead, in parallel (the order-dependent
+ * rule is still KeyHistory's). Normally one key per (org, key id).
+ */
+export function candidateKeys(entries: readonly Entry[]): Map<string, Map<string, Uint8Array[]>> {
+  const out = new Map<string, Map<string, Uint8Array[]>>();
+  const put = (org: string, key: string) => {
+    const p = parseKey(key);
+    if (!p || p.name !== org) return;
+    let byId = out.get(org);
+    if (!byId) out.set(org, (byId = new Map()));
+    const id = hex(p.id);
+    const l = byId.get(id) ?? [];
+    if (!l.some((k) => hex(k) === hex(p.publicKey))) l.push(p.publicKey);
+    byId.set(id, l);
+  };
+  for (const e of entries) {
+    if (e.event.type === 'org.register') for (const k of (e.event as Envelope<'org.register'>).body.keys) put((e.event as Envelope<'org.register'>).body.org, k);
+    else if (e.event.type === 'org.keys') for (const k of (e.event as Envelope<'org.keys'>).body.add) put((e.event as Envelope<'org.keys'>).body.org, k);
+  }
+  return out;
+}
+
 export class KeyHistory {
   readonly #orgs = new Map<string, OrgRec>();
   #operator: string | undefined;
   readonly #problems: Problem[];
+  readonly #pre: ReadonlyMap<number, ReadonlyMap<string, boolean>> | undefined;
 
-  constructor(problems: Problem[]) {
+  /**
+   * `pre`: signature answers already computed (sig.ts, in parallel), by entry seq and the
+   * candidate key's hex public key; a signature not among them is verified here (noble).
+   */
+  constructor(problems: Problem[], pre?: ReadonlyMap<number, ReadonlyMap<string, boolean>>) {
     this.#problems = problems;
+    this.#pre = pre;
   }
 
   get operator(): string | undefined {
@@ -103,7 +133,9 @@ export class KeyHistory {
       }
       signer = k;
     }
-    if (!verifyEventSignature(ev, { id: signer.id, publicKey: signer.publicKey }, verifyStrict)) {
+    const known = this.#pre?.get(entry.seq)?.get(hex(signer.publicKey));
+    const valid = known ?? verifyEventSignature(ev, { id: signer.id, publicKey: signer.publicKey }, verifyStrict);
+    if (!valid) {
       return this.#fail('bad_event_signature', entry, `the signature of ${ev.id} does not verify with key ${keyId} of ${ev.org}`);
     }
     this.#apply(entry);

@@ -209,6 +209,11 @@ export interface VerifyOptions {
   now?: number;
   /** The last checkpoint this client trusted for this log. */
   trusted?: TrustedCheckpoint | null;
+  /**
+   * Which Ed25519 engine does the curve work: 'auto' (default) WebCrypto where the runtime
+   * has Ed25519, else noble; both behind the same strict checks, with the same answers.
+   */
+  engine?: 'auto' | 'webcrypto' | 'noble';
   /** Fetches a consistency proof (lowercase hex hashes, RFC 9162 order) from size `from` to `to`. */
   consistency?: (from: number, to: number) => Promise<string[]>;
 }
