@@ -23,6 +23,7 @@ import { LevelStore } from '../storage/level.ts';
 import { StoreCorruptError } from '../storage/types.ts';
 import { safeLines, say } from './common.ts';
 import { defaultStatePath, loadState, saveState, StateFileError } from './statefile.ts';
+import { witnessPolicyFromFlags, witnessedWords } from '../witness/cli-policy.ts';
 
 export interface AuditCliOptions {
   server?: string;
@@ -32,6 +33,10 @@ export interface AuditCliOptions {
   signatures?: boolean;
   /** Trust the key given (or the log's) even when another one is remembered for this log: an explicit choice. */
   replaceLogKey?: boolean;
+  /** Witness policy (src/witness/cli-policy.ts): --witness VKEY… with --quorum K, or --witness-policy FILE. */
+  witness?: string[];
+  quorum?: string;
+  witnessPolicy?: string;
 }
 
 /** LevelDB allows one process per store: its lock is held by a running server. */
@@ -67,6 +72,13 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
   const err = (l: string) => rawErr(safeLines(l));
   if (!!o.server === !!o.data) {
     err('cotc audit: give exactly one of --server URL or --data DIR');
+    return 2;
+  }
+  let witnesses;
+  try {
+    witnesses = witnessPolicyFromFlags(o);
+  } catch (e) {
+    err(`cotc audit: ${(e as Error).message}`);
     return 2;
   }
   const statePath = o.state ?? defaultStatePath();
@@ -190,6 +202,7 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
         logKey,
         trusted,
         signatures: o.signatures ?? true,
+        witnesses,
         onProgress: (done, total) => {
           const speed = Math.round(done / Math.max(0.001, (performance.now() - t0) / 1000));
           if (bar) {
@@ -230,7 +243,7 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
     out(
       `cotc audit: clean. ${r.size} entries replayed in ${r.seconds.toFixed(1)} s: every hash, the hash chain, every signature, every state change and every effects list; checkpoint ${r.checkpoint!.size} root ${r.checkpoint!.root}${
         trusted ? `, consistent with checkpoint ${trusted.size} seen before` : ''
-      }${r.operatorSigned.length ? `; ${r.operatorSigned.length} event(s) signed with keys the log operator installed (listed above)` : ''}`,
+      }${r.operatorSigned.length ? `; ${r.operatorSigned.length} event(s) signed with keys the log operator installed (listed above)` : ''}${r.witnesses ? `; ${witnessedWords(r.witnesses)}` : ''}`,
     );
     state = rememberCheckpoint(acceptLog(state, id, logKey), id, logKey, r.checkpoint!);
     saveState(statePath, state);

@@ -58,6 +58,9 @@ program
   .option('--state <file>', 'where to remember the last checkpoint seen', defaultStatePath())
   .option('--log-key <key>', 'the log verifier key to trust (default: remembered, or trust on first use)')
   .option('--no-signatures', 'skip signature checks (measurement only)')
+  .option('--witness <vkey>', 'a witness\'s verifier key: the checkpoint must be cosigned by --quorum of them (repeatable)', repeatable)
+  .option('--quorum <k>', 'how many of the --witness keys must have cosigned (default: all)')
+  .option('--witness-policy <file>', 'a witness policy file: {"quorum": K, "witnesses": [vkey…]} (instead of --witness/--quorum)')
   .option('--replace-log-key', 'trust --log-key (or the log\'s key) even when another key is remembered for this log; forgets its remembered checkpoint')
   .action(async (o: { server?: string; data?: string; state: string; logKey?: string; signatures: boolean; replaceLogKey?: boolean }) => {
     const { auditCommand } = await import('./audit.ts');
@@ -241,6 +244,9 @@ program
   .option('--log-key <key>', 'the log verifier key to trust (default: remembered for this server, or trusted on first use)')
   .option('--receipt <secret>', 'the donor\'s receipt secret: checks the donation is theirs')
   .option('--state <file>', 'where to remember the log key and the last checkpoint seen', defaultStatePath())
+  .option('--witness <vkey>', 'a witness\'s verifier key: the checkpoint must be cosigned by --quorum of them (repeatable)', repeatable)
+  .option('--quorum <k>', 'how many of the --witness keys must have cosigned (default: all)')
+  .option('--witness-policy <file>', 'a witness policy file: {"quorum": K, "witnesses": [vkey…]} (instead of --witness/--quorum)')
   .option('--replace-log-key', 'trust --log-key (or the server\'s key) even when another key is remembered for this log or server; forgets its remembered checkpoint')
   .action(async (id: string, o: { server: string; logKey?: string; receipt?: string; state: string; replaceLogKey?: boolean }) => {
     const { verifyCommand } = await import('./verify.ts');
