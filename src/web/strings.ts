@@ -129,6 +129,11 @@ export const en = {
   'type.disbursement': 'Payment',
   'type.confirmation': 'Delivery confirmed',
   'type.reversal': 'Reversal',
+  'type.internal': 'Internal move',
+  'diagram.internalBy': 'between {org}’s own funds',
+  'diagram.moves': 'Moved {count} times',
+  'diagram.restricted': 'restricted to: {purpose}',
+  'diagram.operatorKey': '⚠ operator-added key',
 
   // Reasons, short, by verifier code
   'reason.bad_inclusion_proof': 'Not proven in the log',
@@ -184,6 +189,16 @@ export const en = {
   'details.status.ok': '✓ Verified: in the log, signed, amounts add up.',
   'details.status.bad': '✗ Not verified.',
   'details.close': 'Close details',
+  'details.signerOperator': 'signed with a key the log operator installed for {org}, not by the org itself',
+  'details.restricted': 'Restricted to',
+  'details.restrictedText': '{purpose} (a restricted fund: its money may leave only by payment for this purpose or to another restricted fund)',
+  'details.internal': 'A move between two funds of {org}: the money stayed with {org}.',
+  'details.moves': 'Moved {count} times between {org}’s own funds, from {first} (entry {firstIndex}) to {last} (entry {lastIndex}), each move verified; shown as one step.',
+  'details.movesList': 'The moves',
+  'details.movesMore': '… and {count} more',
+  'operator.title': 'Signed with keys the log operator installed',
+  'operator.text': '{count} step(s) of this path were signed with a key the log operator installed for the organisation, not by the organisation itself: the operator, not the organisation, may hold such a key.',
+  'operator.item': '{event}: signed with a key the log operator installed for {org}, not by the org itself',
   'details.unspentNode': 'This part of the donation is still in fund {fund}: it has not been passed on or paid out yet.',
 
   'problems.title': 'Problems found',

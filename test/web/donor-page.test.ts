@@ -294,9 +294,9 @@ test('the static verifier from file://, pinned to the log key; a fork is caught'
 
   // The remembered checkpoint says the log had another root at this size: a fork.
   await page.evaluate(() => {
-    const s = JSON.parse(localStorage.getItem('cotc.trust.v1')!);
-    for (const k of Object.keys(s.servers)) s.servers[k].checkpoint.root = 'ab'.repeat(32);
-    localStorage.setItem('cotc.trust.v1', JSON.stringify(s));
+    const s = JSON.parse(localStorage.getItem('cotc.trust.v2')!);
+    for (const k of Object.keys(s.logs)) s.logs[k].checkpoint.root = 'ab'.repeat(32);
+    localStorage.setItem('cotc.trust.v2', JSON.stringify(s));
   });
   await page.reload();
   await page.waitForSelector('#status[data-status="failed"]', { timeout: 15_000 });
@@ -308,9 +308,14 @@ test('the static verifier from file://, pinned to the log key; a fork is caught'
   assert.match((await page.textContent('.sankey')) ?? '', /✗ Log forked/);
   await shot(page, 'fork.png');
 
-  // A wrong pinned key: the checkpoint's signature does not verify.
+  // A link pinning another key: a warning naming both keys, nothing replaced until the
+  // person chooses (issue 9); chosen, the checkpoint's signature does not verify.
   const other = generateKey(demo.origin).verifierKey;
   await page.goto(`${base}?server=${encodeURIComponent(server.url)}&key=${encodeURIComponent(other)}&donation=${example.id}`);
+  await page.waitForSelector('#key-conflict', { timeout: 15_000 });
+  assert.is((await page.textContent('#conflict-offered'))?.trim(), other);
+  assert.is((await page.textContent('#conflict-remembered'))?.trim(), demo.logKey);
+  await page.click('#replace-key');
   await page.waitForSelector('#status[data-status="failed"]', { timeout: 15_000 });
   assert.match((await page.textContent('#problems')) ?? '', /bad_checkpoint_signature/);
   assert.equal(errors, []);

@@ -7,10 +7,18 @@ import type { NodeResult, Problem, VerifyResult } from '@cotc/verify';
 import { t, reason, type MessageId } from '../strings.ts';
 import { s, u, cut } from './dom.ts';
 import { bandPath, curvePath, layoutTrace, CARD_W, LINE, type LNode, type Layout } from './layout.ts';
+import { orgLabel, type BundleFacts, type PageNode } from './facts.ts';
 
 export function money(value: string | undefined | null, currency: string): string {
   if (value === undefined || value === null) return '';
   return /^[0-9]+$/.test(value) && /^[A-Z]{3}$/.test(currency) ? formatAmount({ currency, value }) : `${u(value, 40)} ${u(currency, 8)}`;
+}
+
+/** The type label of a node: moves between one org's own funds are said to be what they are. */
+export function nodeTypeName(n: PageNode): string {
+  if (n.moves) return t('diagram.moves', { count: n.moves.events.length });
+  if (n.type === 'transfer' && n.internal) return t('type.internal');
+  return typeName(n.type);
 }
 
 export function typeName(type: string): string {
@@ -44,7 +52,7 @@ interface CardLine {
   extra?: { text: string; cls: string };
 }
 
-function cardLines(ln: LNode, currency: string, problems: Problem[]): CardLine[] {
+function cardLines(ln: LNode, currency: string, problems: Problem[], facts: BundleFacts): CardLine[] {
   if (ln.kind === 'unspent') {
     return [
       { text: t('diagram.unspent'), cls: 'c-type' },
@@ -52,9 +60,9 @@ function cardLines(ln: LNode, currency: string, problems: Problem[]): CardLine[]
       { text: cut(t('diagram.inFund', { fund: u(ln.holder?.fund ?? '') }), 60), cls: 'c-sub' },
     ];
   }
-  const n = ln.node!;
+  const n = ln.node! as PageNode;
   const lines: CardLine[] = [
-    { text: typeName(n.type), cls: 'c-type' },
+    { text: nodeTypeName(n), cls: 'c-type' },
     { text: cut(u(n.event), 60), cls: 'c-id' },
   ];
   if (n.type !== 'confirmation') {
@@ -70,6 +78,10 @@ function cardLines(ln: LNode, currency: string, problems: Problem[]): CardLine[]
   else if (n.type === 'confirmation') sub = n.signer ? t('diagram.by', { org: u(n.signer.org) }) : n.statement ? u(n.statement) : '';
   else if (n.type === 'reversal') sub = n.reverses ? t('diagram.undoes', { event: u(n.reverses) }) : '';
   if (sub) lines.push({ text: cut(sub, 60), cls: 'c-sub' });
+  if (n.type === 'transfer' && n.internal && n.signer) lines.push({ text: cut(t('diagram.internalBy', { org: u(orgLabel(facts, n.signer.org)) }), 60), cls: 'c-sub' });
+  const fund = n.fund !== undefined && n.type !== 'disbursement' && n.type !== 'confirmation' ? facts.funds.get(n.fund) : undefined;
+  if (fund?.restricted) lines.push({ text: cut(t('diagram.restricted', { purpose: u(fund.purpose) }), 60), cls: 'c-sub c-restricted' });
+  if (n.signer?.installedBy === 'operator') lines.push({ text: t('diagram.operatorKey'), cls: 'c-warn' });
   if (n.type === 'disbursement' && n.purpose) lines.push({ text: cut(u(n.purpose), 60), cls: 'c-sub' });
   if (n.type === 'confirmation' && n.statement) lines.push({ text: cut(u(n.statement), 60), cls: 'c-sub' });
   if (n.ok) {
@@ -134,12 +146,12 @@ export function fitToBox(svg: SVGSVGElement, box: HTMLElement, layout: Layout, m
   if (typeof ResizeObserver === 'function') new ResizeObserver(apply).observe(box);
 }
 
-export function drawDiagram(result: VerifyResult, currency: string, donationId: string, handlers: DiagramHandlers): Diagram {
+export function drawDiagram(result: VerifyResult, currency: string, donationId: string, handlers: DiagramHandlers, facts: BundleFacts = { orgs: new Map(), funds: new Map() }): Diagram {
   const linesCache = new Map<LNode, CardLine[]>();
   const linesFor = (ln: LNode) => {
     let l = linesCache.get(ln);
     if (!l) {
-      l = cardLines(ln, currency, result.problems);
+      l = cardLines(ln, currency, result.problems, facts);
       linesCache.set(ln, l);
     }
     return l;
@@ -204,7 +216,7 @@ export function drawDiagram(result: VerifyResult, currency: string, donationId: 
     const statusText = ln.kind === 'unspent' ? '' : n!.ok ? t('diagram.ok') : lines.find((x) => x.cls === 'c-bad')?.text ?? '';
     const aria = ln.kind === 'unspent'
       ? `${t('diagram.unspent')}: ${money(ln.value!.toString(), currency)} ${t('diagram.inFund', { fund: u(ln.holder?.fund ?? '') })}`
-      : t('diagram.nodeLabel', { type: typeName(n!.type), id: u(n!.event), amount: money(n!.amount, currency), status: statusText });
+      : t('diagram.nodeLabel', { type: nodeTypeName(n!), id: u(n!.event), amount: money(n!.amount, currency), status: statusText });
     const cls = ['node', ln.kind === 'unspent' ? 'node-unspent' : `node-${n!.type}`, ln.kind === 'unspent' ? '' : n!.ok ? 'ok' : 'bad'].filter(Boolean).join(' ');
     const g = s('g', {
       class: cls,

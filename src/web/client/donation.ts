@@ -6,7 +6,8 @@ import { fetchTraceBundle, isProblem, verifyBundle, type NodeResult, type Proble
 import { t } from '../strings.ts';
 import { ApiError, consistencyProof, getJson } from './api.ts';
 import { ID_RE, type Route } from './config.ts';
-import { drawDiagram, fitToBox, money, nodeProblems, typeName, type Diagram } from './diagram.ts';
+import { drawDiagram, fitToBox, money, nodeProblems, nodeTypeName, type Diagram } from './diagram.ts';
+import { bundleFacts, collapseMoves, orgLabel, type BundleFacts, type PageNode } from './facts.ts';
 import { clear, cut, h, u } from './dom.ts';
 import type { LNode } from './layout.ts';
 import { rememberCheckpoint, resolveTrust, type Trust } from './trust.ts';
@@ -109,9 +110,12 @@ export async function donationView(main: HTMLElement, route: Route): Promise<voi
       : statusBox('failed', t('status.failed'), t('status.failedText', { count: result.problems.length })),
   );
 
+  const facts = bundleFacts(bundle, result);
   main.append(summary(result, currency, route));
+  const byOperator = operatorSignedBox(result, facts);
+  if (byOperator) main.append(byOperator);
   if (result.problems.length) main.append(problemList(result.problems));
-  main.append(diagramSection(withGlobalProblems(result), currency, id, entries));
+  main.append(diagramSection(collapseMoves(withGlobalProblems(result)), currency, id, entries, facts));
   main.append(trustPanel(route, trust, result, (bundle as { checkpoint?: unknown }).checkpoint));
 }
 
@@ -212,7 +216,32 @@ function problemList(problems: Problem[]): HTMLElement {
   );
 }
 
-function diagramSection(result: VerifyResult, currency: string, id: string, entries: Map<number, BundleEntry>): HTMLElement {
+/**
+ * The steps signed with a key the log operator installed for their org (issue 9): said in
+ * words, above the diagram, whatever else the page shows.
+ */
+function operatorSignedBox(result: VerifyResult, facts: BundleFacts): HTMLElement | null {
+  const ids = result.operatorSigned ?? [];
+  if (!ids.length) return null;
+  const byId = new Map(result.nodes.map((n) => [n.event, n]));
+  return h(
+    'section',
+    { id: 'operator-signed', class: 'panel warn', role: 'note', 'aria-labelledby': 'operator-title', 'data-count': ids.length },
+    h('h2', { id: 'operator-title' }, '⚠ ', t('operator.title')),
+    h('p', {}, t('operator.text', { count: ids.length })),
+    h(
+      'ul',
+      {},
+      ...ids.slice(0, 50).map((e) => {
+        const org = byId.get(e)?.signer?.org;
+        return h('li', { 'data-event': e }, t('operator.item', { event: u(e), org: org ? u(orgLabel(facts, org)) : '?' }));
+      }),
+      ids.length > 50 ? h('li', {}, t('details.movesMore', { count: ids.length - 50 })) : null,
+    ),
+  );
+}
+
+function diagramSection(result: VerifyResult, currency: string, id: string, entries: Map<number, BundleEntry>, facts: BundleFacts): HTMLElement {
   const sec = h('section', { class: 'panel diagram-panel', 'aria-labelledby': 'diagram-title' });
   sec.append(h('h2', { id: 'diagram-title' }, t('diagram.title')), h('p', { class: 'muted' }, t('diagram.desc')));
   sec.append(
@@ -235,17 +264,23 @@ function diagramSection(result: VerifyResult, currency: string, id: string, entr
     sec.append(h('p', {}, t('diagram.empty')));
     return sec;
   }
-  const diagram: Diagram = drawDiagram(result, currency, id, {
-    onSelect(key, ln) {
-      diagram.select(key);
-      showDetails(details, ln, result, currency, entries);
-      details.scrollIntoView({ block: 'nearest' });
+  const diagram: Diagram = drawDiagram(
+    result,
+    currency,
+    id,
+    {
+      onSelect(key, ln) {
+        diagram.select(key);
+        showDetails(details, ln, result, currency, entries, facts);
+        details.scrollIntoView({ block: 'nearest' });
+      },
     },
-  });
+    facts,
+  );
   sec.append(h('p', { class: 'scroll-hint', 'aria-hidden': 'true' }, t('diagram.hint')));
   const scroller = h('div', { class: 'diagram-scroll', id: 'diagram' });
   scroller.append(diagram.svg);
-  sec.append(scroller, details, pathList(result, currency));
+  sec.append(scroller, details, pathList(result, currency, facts));
   // Once in the document (text can be measured and the box has a width).
   queueMicrotask(() => {
     diagram.fit();
@@ -254,27 +289,60 @@ function diagramSection(result: VerifyResult, currency: string, id: string, entr
   return sec;
 }
 
-function pathList(result: VerifyResult, currency: string): HTMLElement {
+function pathList(result: VerifyResult, currency: string, facts: BundleFacts): HTMLElement {
   const d = h('details', { class: 'path-list' }, h('summary', {}, t('list.title')));
   const ol = h('ol');
-  for (const n of result.nodes) {
+  for (const n of result.nodes as PageNode[]) {
     const st = n.ok ? t('diagram.ok') : `✗ ${n.problems.map((p) => u(p, 200)).join(' · ')}`;
-    ol.append(h('li', { class: n.ok ? 'ok' : 'bad' }, h('strong', {}, typeName(n.type)), ' ', h('code', {}, u(n.event)), n.amount ? ` — ${money(n.amount, currency)}` : '', n.fund ? ` → ${u(n.fund)}` : '', n.payee ? ` → ${u(n.payee)}` : '', n.unspent && n.unspent !== '0' ? ` (${t('diagram.unspent').toLowerCase()}: ${money(n.unspent, currency)})` : '', ' ', h('span', { class: n.ok ? 'st-ok' : 'st-bad' }, st)));
+    const fund = n.fund !== undefined && n.type !== 'disbursement' ? facts.funds.get(n.fund) : undefined;
+    ol.append(
+      h(
+        'li',
+        { class: n.ok ? 'ok' : 'bad' },
+        h('strong', {}, nodeTypeName(n)),
+        ' ',
+        h('code', {}, u(n.event)),
+        n.amount ? ` — ${money(n.amount, currency)}` : '',
+        n.fund ? ` → ${u(n.fund)}` : '',
+        fund?.restricted ? h('span', { class: 'restricted' }, ` (${t('diagram.restricted', { purpose: u(fund.purpose) })})`) : null,
+        n.type === 'transfer' && n.internal && n.signer ? ` (${t('diagram.internalBy', { org: u(orgLabel(facts, n.signer.org)) })})` : '',
+        n.payee ? ` → ${u(n.payee)}` : '',
+        n.unspent && n.unspent !== '0' ? ` (${t('diagram.unspent').toLowerCase()}: ${money(n.unspent, currency)})` : '',
+        n.signer?.installedBy === 'operator' ? h('span', { class: 'operator-signed' }, ` ${t('diagram.operatorKey')}`) : null,
+        ' ',
+        h('span', { class: n.ok ? 'st-ok' : 'st-bad' }, st),
+      ),
+    );
   }
   d.append(ol);
   return d;
 }
 
-function showDetails(box: HTMLElement, ln: LNode, result: VerifyResult, currency: string, entries: Map<number, BundleEntry>): void {
+function showDetails(box: HTMLElement, ln: LNode, result: VerifyResult, currency: string, entries: Map<number, BundleEntry>, facts: BundleFacts): void {
   clear(box);
   if (ln.kind === 'unspent') {
     box.append(h('h3', { id: 'details-title' }, t('diagram.unspent'), ' — ', money(ln.value!.toString(), currency)));
     box.append(h('p', {}, t('details.unspentNode', { fund: u(ln.holder?.fund ?? '') })));
     return;
   }
-  const n = ln.node!;
+  const n = ln.node! as PageNode;
   box.dataset.event = n.event;
-  box.append(h('h3', { id: 'details-title' }, typeName(n.type), ' ', h('code', {}, u(n.event))));
+  box.append(h('h3', { id: 'details-title' }, nodeTypeName(n), ' ', h('code', {}, u(n.event))));
+  if (n.moves) {
+    const ms = n.moves.events;
+    const org = u(orgLabel(facts, n.moves.org));
+    box.append(
+      h('p', { class: 'st-ok', id: 'moves-text' }, t('details.moves', { count: ms.length, org, first: u(ms[0]!.event), firstIndex: ms[0]!.index, last: u(ms[ms.length - 1]!.event), lastIndex: ms[ms.length - 1]!.index })),
+      h('h4', {}, t('details.movesList')),
+      h(
+        'ol',
+        { class: 'moves' },
+        ...ms.slice(0, 100).map((m) => h('li', {}, h('code', {}, u(m.event)), ` #${m.index}: ${u(m.from ?? '?')} → ${u(m.fund ?? '?')}`)),
+        ms.length > 100 ? h('li', {}, t('details.movesMore', { count: ms.length - 100 })) : null,
+      ),
+    );
+    return;
+  }
   box.append(h('p', { class: n.ok ? 'st-ok' : 'st-bad' }, n.ok ? t('details.status.ok') : t('details.status.bad')));
   const dl = h('dl', { class: 'kv' });
   const row = (k: string, v: string | Node | null | undefined, cls = '') => {
@@ -284,7 +352,14 @@ function showDetails(box: HTMLElement, ln: LNode, result: VerifyResult, currency
   row(t('details.type'), n.type);
   row(t('details.id'), h('code', {}, u(n.event)));
   row(t('details.seq'), `#${n.index}`);
-  row(t('details.signer'), n.signer ? u(n.signer.org) : t('details.unsigned'));
+  row(
+    t('details.signer'),
+    !n.signer
+      ? t('details.unsigned')
+      : n.signer.installedBy === 'operator'
+        ? h('span', { class: 'operator-signed', id: 'signer-operator' }, '⚠ ', t('details.signerOperator', { org: u(orgLabel(facts, n.signer.org)) }))
+        : u(orgLabel(facts, n.signer.org)),
+  );
   if (n.signer) row(t('details.signerKey'), h('code', { class: 'hash' }, u(n.signer.key)));
   row(t('details.time'), n.time && u(n.time));
   row(t('details.loggedAt'), n.loggedAt && u(n.loggedAt));
@@ -292,6 +367,9 @@ function showDetails(box: HTMLElement, ln: LNode, result: VerifyResult, currency
   if (n.eventAmount) row(t('details.eventAmount'), money(n.eventAmount.value, n.eventAmount.currency));
   row(t('details.from'), n.from && u(n.from));
   row(t('details.fund'), n.fund && u(n.fund));
+  const fund = n.fund !== undefined && n.type !== 'disbursement' ? facts.funds.get(n.fund) : undefined;
+  if (fund?.restricted) row(t('details.restricted'), t('details.restrictedText', { purpose: u(fund.purpose, 300) }), 'restricted');
+  if (n.type === 'transfer' && n.internal && n.signer) row(t('type.internal'), t('details.internal', { org: u(orgLabel(facts, n.signer.org)) }));
   if (n.unspent && n.unspent !== '0') row(t('details.unspent'), money(n.unspent, currency));
   row(t('details.payee'), n.payee && u(n.payee));
   row(t('details.purpose'), n.purpose && u(n.purpose, 300));
