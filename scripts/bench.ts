@@ -10,6 +10,7 @@ const benches: Record<string, string> = {
   ledger: './bench-ledger.ts',
   http: './bench-http.ts',
   audit: './bench-audit.ts',
+  verify: './bench-verify.ts', // verifyBundle on 100/1,000/10,000-entry bundles, node and Chromium (scripts/bench-verify.ts)
 };
 const name = process.argv[2] ?? 'tlog';
 const mod = benches[name];

@@ -21,6 +21,7 @@ export {
   type TrustedLog,
 } from './trust.ts';
 export { formatTraceTree, safeText } from './format.ts';
+export { sigEngine, webCryptoEngine, nobleEngine, type SigEngine, type SigEngineName } from './sig.ts';
 export { mergeTracePages, fetchTraceBundle, isProblem, MAX_TRACE_PAGES, type TraceBundleV1 } from './pages.ts';
 export {
   checkWitnesses,
