@@ -62,7 +62,18 @@ program
   .option('--quorum <k>', 'how many of the --witness keys must have cosigned (default: all)')
   .option('--witness-policy <file>', 'a witness policy file: {"quorum": K, "witnesses": [vkey…]} (instead of --witness/--quorum)')
   .option('--replace-log-key', 'trust --log-key (or the log\'s key) even when another key is remembered for this log; forgets its remembered checkpoint')
-  .action(async (o: { server?: string; data?: string; state: string; logKey?: string; signatures: boolean; replaceLogKey?: boolean }) => {
+  .option('--follow', 'keep following --server, replaying each new entry; exit 1 at the first problem (a monitor)')
+  .option('--interval <seconds>', 'with --follow: how often to read the log\'s checkpoint', '10')
+  .option('--witness-key <file>', 'with --follow: cosign (as a C2SP witness, served on --port) only checkpoints fully replayed; the key file is created with --witness-name')
+  .option('--witness-name <name>', 'with --witness-key: the witness name of a new key')
+  .option('--port <n>', 'with --witness-key: the port its add-checkpoint listens on', '7381')
+  .option('--host <h>', 'with --witness-key: the host it listens on', '127.0.0.1')
+  .action(async (o: { server?: string; data?: string; state: string; logKey?: string; signatures: boolean; replaceLogKey?: boolean; follow?: boolean }) => {
+    if (o.follow) {
+      const { monitorCommand } = await import('../witness/monitor.ts');
+      process.exitCode = await monitorCommand(o);
+      return;
+    }
     const { auditCommand } = await import('./audit.ts');
     process.exitCode = await auditCommand(o);
   });

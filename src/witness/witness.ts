@@ -32,6 +32,8 @@ export interface WitnessOptions {
   name: string;
   /** the logs it witnesses: Ed25519 signed-note verifier keys, named by the log's origin */
   logs: string[];
+  /** the key file (default DIR/witness.key) */
+  keyFile?: string;
   /** clock in ms (tests) */
   now?: () => number;
 }
@@ -41,8 +43,8 @@ function fail(status: WitnessAnswer['status'], code: string, message: string): W
 }
 
 /** Loads DIR/witness.key, creating it (mode 0600) on first start. Refuses a key of another name. */
-export function loadOrCreateWitnessKey(dir: string, name: string): CosignerKey {
-  const p = path.join(dir, 'witness.key');
+export function loadOrCreateWitnessKey(dir: string, name: string, keyFile?: string): CosignerKey {
+  const p = keyFile ?? path.join(dir, 'witness.key');
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (!fs.existsSync(p)) {
     const { signerKey } = generateCosignerKey(name);
@@ -75,7 +77,7 @@ export class Witness {
       if (!list.some((o) => o.key === v.key)) list.push(v);
       this.#logs.set(v.name, list);
     });
-    this.#key = loadOrCreateWitnessKey(opts.dir, opts.name);
+    this.#key = loadOrCreateWitnessKey(opts.dir, opts.name, opts.keyFile);
     this.name = this.#key.name;
     this.verifierKey = this.#key.verifierKey;
     this.#unlock = lockDataDir(opts.dir);
