@@ -38,7 +38,7 @@ export interface PublisherOptions {
   quorum?: number;
   /** how often to publish, ms (default 10 s) */
   intervalMs?: number;
-  /** how long one round waits for witnesses, ms (default min(interval, 10 s)) */
+  /** how long one round waits for witnesses, ms (default the interval, within 2 to 10 s) */
   timeoutMs?: number;
   /** re-submit an unchanged checkpoint when its cosignatures are this old, ms (default 10 × interval, at most 10 min) */
   refreshMs?: number;
@@ -128,7 +128,7 @@ export class Publisher {
     }
     this.intervalMs = opts.intervalMs ?? 10_000;
     if (!(this.intervalMs >= 10)) throw new TypeError('intervalMs: at least 10 ms');
-    this.timeoutMs = opts.timeoutMs ?? Math.min(this.intervalMs, 10_000);
+    this.timeoutMs = opts.timeoutMs ?? Math.min(Math.max(this.intervalMs, 2000), 10_000);
     this.refreshMs = opts.refreshMs ?? Math.min(10 * this.intervalMs, 600_000);
     this.maxStaleMs = opts.maxStaleMs ?? 30 * this.intervalMs;
     this.#fetch = opts.fetch ?? fetch;
