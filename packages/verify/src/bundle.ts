@@ -124,11 +124,15 @@ function amountOf(ev: Envelope): bigint | null {
   return ev.type === 'donation' || ev.type === 'transfer' || ev.type === 'disbursement' ? BigInt(b.amount!.value) : null;
 }
 
+/** Signature verifications in flight at once: enough to keep WebCrypto's threads busy;
+ * thousands at once cost more (queueing, GC) than they gain. */
+const SIG_CONCURRENCY = 32;
+
 /** Signature answers by entry seq and candidate public key (hex), computed in parallel. */
 async function precomputeSignatures(entries: readonly Entry[], engine: SigEngine): Promise<Map<number, Map<string, boolean>>> {
   const candidates = candidateKeys(entries);
   const out = new Map<number, Map<string, boolean>>();
-  const jobs: Promise<void>[] = [];
+  const jobs: Array<{ m: Map<string, boolean>; pub: Uint8Array; msg: Uint8Array; sig: Uint8Array }> = [];
   for (const e of entries) {
     const parts = splitSig(e.event.sig);
     if (parts === null) continue;
@@ -142,9 +146,16 @@ async function precomputeSignatures(entries: readonly Entry[], engine: SigEngine
     }
     const m = new Map<string, boolean>();
     out.set(e.seq, m);
-    for (const pub of pubs) jobs.push(engine.verify(pub, msg, parts.signature).then((ok) => void m.set(hex(pub), ok)));
+    for (const pub of pubs) jobs.push({ m, pub, msg, sig: parts.signature });
   }
-  await Promise.all(jobs);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const j = jobs[next++]!;
+      j.m.set(hex(j.pub), await engine.verify(j.pub, j.msg, j.sig));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SIG_CONCURRENCY, jobs.length) }, worker));
   return out;
 }
 
