@@ -23,6 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatCheckpoint, generateKey, signNote } from '@cotc/tlog';
 import { auditCommand } from '../../src/cli/audit.ts';
+import { LedgerClient as LedgerClientFor } from '../../src/client/client.ts';
 import { tempDir, testServer } from '../helpers/server.ts';
 import { cny, donor, ev, newOrg, type Org } from '../helpers/events.ts';
 
@@ -330,6 +331,36 @@ test('operator-installed keys: verify says so in words, audit counts and lists t
     assert.match(text, /seq 4: donation gift-op signed as sunshine-op with sunshine-op\+[0-9a-f]{8}\+\S+, installed by the operator at seq 3/, text);
     assert.not.match(text, /gift-own/);
     assert.match(text, /clean\..*1 event\(s\) signed with keys the log operator installed/);
+  } finally {
+    await s.close();
+  }
+});
+
+test('trace pages: verify follows every page of a trace served in pages (issue 9)', async () => {
+  const { startServer } = await import('../../src/server.ts');
+  const dir = tempDir('cotc-hostile-pages-');
+  const s = await startServer(dir, { port: 0, host: '127.0.0.1', logLevel: 'silent', readLimits: { tracePageBytes: 1200, entriesPageBytes: 4096 } });
+  try {
+    const op: Org = { id: 'operator', signerKey: fs.readFileSync(path.join(dir, 'operator.key'), 'utf8').trim(), verifierKey: '' };
+    const ch = newOrg('paged-charity');
+    const events: unknown[] = [
+      ev(op, 'org.register', { org: ch.id, name: 'Paged', roles: ['charity'], keys: [ch.verifierKey] }),
+      ev(ch, 'fund.open', { fund: 'p-0', name: 'p', currency: 'CNY', restricted: false, purpose: 'p' }),
+      ev(ch, 'donation', { fund: 'p-0', amount: cny(1000), donor: donor('gift-paged'), channel: 'counter' }, 'gift-paged'),
+    ];
+    for (let i = 1; i <= 12; i++) {
+      events.push(ev(ch, 'fund.open', { fund: `p-${i}`, name: 'p', currency: 'CNY', restricted: false, purpose: 'p' }));
+      events.push(ev(ch, 'transfer', { from: `p-${i - 1}`, to: `p-${i}`, amount: cny(1000 - i), memo: `hop ${i}` }, `hop-${i}`));
+    }
+    const r = await new LedgerClientFor(s.url).post(events);
+    assert.ok(r.body.every((x: { status: number }) => x.status === 201), JSON.stringify(r.body));
+    const first = (await (await fetch(`${s.url}/v1/donations/gift-paged/trace`)).json()) as { page?: { next?: string } };
+    assert.ok(first.page?.next, 'the trace is served in pages');
+    const run = await cli(['verify', 'gift-paged', '--server', s.url, '--state', stateFile()]);
+    assert.is(run.code, 0, show(run));
+    assert.match(run.out, /VERIFIED: donation gift-paged of CNY 10\.00/);
+    const lines: string[] = [];
+    assert.is(await auditCommand({ server: s.url, state: stateFile() }, (l) => lines.push(l), (l) => lines.push(l)), 0, lines.join('\n'));
   } finally {
     await s.close();
   }

@@ -48,7 +48,8 @@ async function accept(url: string, events: unknown[]): Promise<void> {
 }
 
 const operator = (dir: string): Org => ({ id: 'operator', signerKey: fs.readFileSync(path.join(dir, 'operator.key'), 'utf8').trim(), verifierKey: '' });
-const start = (dir: string) => startServer(dir, { port: 0, host: '127.0.0.1', logLevel: 'silent' });
+// Small trace pages: every trace here comes in several pages, which the page follows (fetchTraceBundle).
+const start = (dir: string) => startServer(dir, { port: 0, host: '127.0.0.1', logLevel: 'silent', readLimits: { tracePageBytes: 1500, entriesPageBytes: 4096 } });
 
 test('setup: a ledger with a restricted fund, a chain of internal moves, an operator-installed key; a fork of it', async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cotc-web-trust-'));
@@ -108,6 +109,8 @@ test('setup: a ledger with a restricted fund, a chain of internal moves, an oper
     evilUrl: `http://127.0.0.1:${(evil.address() as net.AddressInfo).port}`,
   };
   assert.is(a.log.verifierKey, b.log.verifierKey);
+  const firstPage = (await (await fetch(`${a.url}/v1/donations/gift-1/trace`)).json()) as { page?: { next?: string } };
+  assert.ok(firstPage.page?.next, 'the trace is served in pages');
 });
 
 async function open(url: string): Promise<{ page: Page; errors: string[] }> {
