@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { FlowResult, NodeResult, VerifyResult } from '@cotc/verify';
-import { collapseMoves } from '../../src/web/client/facts.ts';
+import { collapseMoves, type PageNode } from '../../src/web/client/facts.ts';
 
 const signer = { org: 'sunshine', key: 'sunshine+00000000+AA' };
 const node = (event: string, index: number, extra: Partial<NodeResult> = {}): NodeResult => ({ event, type: 'transfer', index, ok: true, problems: [], signer, internal: true, ...extra });
@@ -48,7 +48,7 @@ test('short chains, a chain with a failed flow, and operator-signed moves are dr
   assert.is(failed.nodes.length, 7, 'a problem is never folded away');
   const op = collapseMoves(chain(7, (n) => (n[4]!.signer = { ...signer, installedBy: 'operator' })));
   // m3 is signed with an operator-installed key: m0–m2 and m4–m6 are chains of 3, m3 stands alone.
-  assert.equal(op.nodes.map((n) => `${n.event}${(n as { moves?: { events: unknown[] } }).moves ? `×${(n as { moves: { events: unknown[] } }).moves.events.length}` : ''}`), ['gift', 'm0×3', 'm3', 'm4×3', 'pay']);
+  assert.equal(op.nodes.map((n: PageNode) => `${n.event}${n.moves ? `×${n.moves.events.length}` : ''}`), ['gift', 'm0×3', 'm3', 'm4×3', 'pay']);
   // A move to another org's fund (not internal) breaks the chain too.
   const grant = collapseMoves(chain(3, (n) => delete n[2]!.internal));
   assert.is(grant.nodes.length, 5);
