@@ -158,7 +158,7 @@ export class Publisher {
     return this.#published?.note ?? null;
   }
 
-  /** One round now (or the one running). Resolves once it has published (or given up). */
+  /** One round now (or the one running). Resolves when it is done, late witnesses included. */
   publishNow(): Promise<void> {
     this.#round ??= this.#publish().finally(() => {
       this.#round = null;
@@ -209,10 +209,12 @@ export class Publisher {
       this.#onEvent({ type: 'published', size: head.size, cosigners, quorum });
       return true;
     };
-    // Published once per round: a trace read in pages must see one checkpoint text on every
-    // page, so answers after the quorum wait for the next round that re-submits.
+    const count = got.size;
     publish();
-    void all;
+    // Late answers (after the quorum, before the timeout) join the published note. (A trace
+    // read in pages keeps the text its first page carried: src/log/bundle.ts cursors name it.)
+    await all;
+    if (got.size > count && this.#published?.size === head.size && this.#published.root === root) publish();
   }
 
   /** Pushes one checkpoint to one witness; its verified cosignature line(s), or throws why not. */
