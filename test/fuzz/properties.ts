@@ -596,7 +596,7 @@ export function syntheticBundle(): Promise<{ bundle: unknown; logKey: string }> 
     await append(log, reg(school, ['charity']));
     await append(log, reg(auditor, ['auditor']));
     await append(log, sev(charity, 'fund.open', { fund: 'water', name: 'Water', currency: 'CNY', restricted: true, purpose: 'water filters' }, 'open-water'));
-    await append(log, sev(school, 'fund.open', { fund: 'school', name: 'School', currency: 'CNY', restricted: false, purpose: 'install' }, 'open-school'));
+    await append(log, sev(school, 'fund.open', { fund: 'school', name: 'School', currency: 'CNY', restricted: true, purpose: 'install' }, 'open-school'));
     await append(log, sev(charity, 'donation', { fund: 'water', amount: { currency: 'CNY', value: '1000' }, donor: 'c'.repeat(64), channel: 'steps' }, 'd1'));
     await append(log, sev(charity, 'transfer', { from: 'water', to: 'school', amount: { currency: 'CNY', value: '600' }, memo: 'grant' }, 't1'));
     await append(log, sev(school, 'disbursement', { fund: 'school', amount: { currency: 'CNY', value: '400' }, payee: 'Filter Co', purpose: '236 water filters', receipts: [{ sha256: 'd'.repeat(64), name: 'invoice.pdf' }] }, 'p1'));
