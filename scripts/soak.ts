@@ -224,7 +224,7 @@ async function soak(
     [
       sign(charity, 'fund.open', { fund: C1, name: 'Soak campaign 1', currency: 'CNY', restricted: false, purpose: 'soak testing' }),
       sign(charity, 'fund.open', { fund: C2, name: 'Soak campaign 2', currency: 'CNY', restricted: true, purpose: 'soak testing' }),
-      sign(partner, 'fund.open', { fund: P1, name: 'Soak partner fund', currency: 'CNY', restricted: false, purpose: 'soak testing' }),
+      sign(partner, 'fund.open', { fund: P1, name: 'Soak partner fund', currency: 'CNY', restricted: true, purpose: 'soak testing' }),
     ],
   ];
   for (const batch of setup) {
