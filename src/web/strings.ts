@@ -155,6 +155,17 @@ export const en = {
   'reason.rollback': 'Log rolled back',
   'reason.consistency_unavailable': 'Consistency not checked',
   'reason.missing_witness': 'Witness missing',
+  'reason.bad_continuity': 'Money not from the fund it left',
+  'reason.unauthorised_confirmation': 'Confirmed by someone not entitled to',
+  'reason.self_confirmation': 'Confirmed by the payer itself',
+  'reason.restricted_fund': 'Restricted money moved out',
+  'reason.bad_pages': 'Trace pages do not fit together',
+  'reason.malformed_bundle': 'Malformed answer',
+  'reason.duplicate_entry': 'Entry given twice',
+  'reason.entry_out_of_order': 'Entries out of order',
+  'reason.not_in_log': 'Not in the log',
+  'reason.wrong_donation': 'Another donation’s trace',
+  'reason.witness_quorum': 'Too few witnesses',
   'reason.other': 'Failed',
 
   // Details
