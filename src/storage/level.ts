@@ -51,6 +51,11 @@ export class LevelStore implements LogStore {
   constructor(readonly path: string) {
     if (typeof path !== 'string' || path === '') throw new TypeError('path: expected a directory path');
     this.db = new Level<string, Uint8Array>(path, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    // abstract-level opens a new database by itself, one microtask after construction. Cancel
+    // that (a close() before any open touches no file): only open() opens, after the file
+    // checks. Otherwise LevelDB opens a store the checks just refused, drops its damaged log
+    // records, rewrites it, and the next start finds it "sound" (test/faults/corrupt.test.ts).
+    void this.db.close().catch(() => {});
   }
 
   /** Opens the store after checking its files (CURRENT, MANIFEST and log record CRCs, every
