@@ -74,6 +74,7 @@ export const en = {
   'trust.key.declined': 'You kept the key this browser remembered; the other key ({other}) was not used and is not remembered.',
   'trust.key.otherAddress': 'This log is known to this browser from another address: the checkpoint seen there is the one this answer must be consistent with.',
   'trust.conflict.title': 'Which log key do you trust?',
+  'trust.conflict.waiting': 'Waiting for your choice',
   'trust.conflict.status': 'A different log key: nothing is checked or changed until you choose.',
   'trust.conflict.pinned':
     'The address you opened gives the log key {offered} for {server}, but this browser remembers the key {remembered} for log {origin}. A log does not change its key: another key is another log, or someone pretending to be this one.',
@@ -155,6 +156,10 @@ export const en = {
   'reason.rollback': 'Log rolled back',
   'reason.consistency_unavailable': 'Consistency not checked',
   'reason.missing_witness': 'Witness missing',
+  'witness.ok': 'Witnessed by {names}: {count} of the {quorum} independent witnesses you asked for cosigned this checkpoint, so the log cannot be showing you a history they did not see.',
+  'witness.short': 'Not witnessed enough: only {count} of the {quorum} witnesses you asked for cosigned this checkpoint (signed by: {names}). The log may be showing you a history others do not see.',
+  'witness.list': '{first} and {last}',
+  'witness.nobody': 'none of them',
   'reason.bad_continuity': 'Money not from the fund it left',
   'reason.unauthorised_confirmation': 'Confirmed by someone not entitled to',
   'reason.self_confirmation': 'Confirmed by the payer itself',

@@ -24,7 +24,7 @@ import { LedgerClient } from '../../src/client/client.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { writeStaticWeb } from '../../src/web/build.ts';
 import { cny, donor, ev, newOrg, type Org } from '../helpers/events.ts';
-import { launchBrowser, watchErrors } from './helpers.ts';
+import { ARTIFACTS, launchBrowser, watchErrors } from './helpers.ts';
 
 interface Env {
   ctx: BrowserContext;
@@ -166,6 +166,8 @@ test('a ?key= link with another key warns naming both keys and changes nothing u
   const text = (await page.textContent('#conflict-text')) ?? '';
   assert.ok(text.includes(a.log.verifierKey) && text.includes(other), text);
   assert.is(await stored(page), before, 'nothing replaced before the choice');
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'key-conflict.png'), fullPage: true });
   // A reload is the same question: the link alone never replaces the key.
   await page.reload();
   await page.waitForSelector('#key-conflict', { timeout: 20_000 });
@@ -221,6 +223,7 @@ test('operator-installed key, restricted fund and a chain of internal moves, sai
   const details = (await page.textContent('#details')) ?? '';
   assert.match(details, /signed with a key the log operator installed for Sunshine Children’s Foundation \(sunshine\), not by the org itself/);
   assert.match(details, /Restricted to/);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'operator-internal.png'), fullPage: true });
   assert.equal(errors, []);
   await page.close();
 });

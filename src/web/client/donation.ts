@@ -12,6 +12,7 @@ import { clear, cut, h, u } from './dom.ts';
 import type { LNode } from './layout.ts';
 import { rememberCheckpoint, resolveTrust, type Trust } from './trust.ts';
 import { askKey, trustPanel } from './trustpanel.ts';
+import { witnessBox, witnessOptions } from './witnesses.ts';
 
 interface BundleEntry {
   index: number;
@@ -37,7 +38,7 @@ export function statusBox(kind: 'loading' | 'verified' | 'failed' | 'error' | 'c
 export async function trustFor(status: HTMLElement, server: string, pinned: string | undefined): Promise<Trust> {
   const r = await resolveTrust(server, pinned);
   if ('trust' in r) return r.trust;
-  const wait = statusBox('choose', t('trust.conflict.title'), t('trust.conflict.status'));
+  const wait = statusBox('choose', t('trust.conflict.waiting'), t('trust.conflict.status'));
   status.replaceWith(wait);
   const trust = await askKey(wait, r.conflict);
   wait.replaceWith(status);
@@ -86,13 +87,21 @@ export async function donationView(main: HTMLElement, route: Route): Promise<voi
     return;
   }
 
-  const result = await verifyBundle(bundle, {
+  let result: VerifyResult;
+  try {
+    result = await verifyBundle(bundle, {
+    ...witnessOptions(route.policy),
     logKey: trust.key,
     donation: id,
     receiptSecret: route.secret || undefined,
     trusted: trust.trusted,
     consistency: (from, to) => consistencyProof(server, from, to),
   });
+  } catch (e) {
+    // A bad witness policy in the address (a key that does not parse, a quorum above the keys).
+    status.replaceWith(statusBox('error', t('status.error'), t('status.errorText', { reason: u((e as Error).message) })));
+    return;
+  }
   const forked = result.problems.some((p) => p.code === 'inconsistent_checkpoint' || p.code === 'rollback' || p.code === 'consistency_unavailable');
   if (result.checkpoint && !forked && !result.problems.some((p) => p.code.startsWith('bad_checkpoint'))) {
     const text = (bundle as { checkpoint: string }).checkpoint;
@@ -111,7 +120,9 @@ export async function donationView(main: HTMLElement, route: Route): Promise<voi
   );
 
   const facts = bundleFacts(bundle, result);
-  main.append(summary(result, currency, route));
+  const witnessed = witnessBox(result);
+  if (witnessed) main.append(witnessed);
+  main.append(summary(result, currency, route, facts));
   const byOperator = operatorSignedBox(result, facts);
   if (byOperator) main.append(byOperator);
   if (result.problems.length) main.append(problemList(result.problems));
@@ -120,7 +131,7 @@ export async function donationView(main: HTMLElement, route: Route): Promise<voi
 }
 
 /** Problems about the whole log (its checkpoint, or a fork), not about one step. */
-export const GLOBAL_CODES = new Set(['bad_checkpoint_signature', 'bad_checkpoint', 'missing_witness', 'inconsistent_checkpoint', 'rollback', 'consistency_unavailable']);
+export const GLOBAL_CODES = new Set(['bad_checkpoint_signature', 'bad_checkpoint', 'missing_witness', 'witness_quorum', 'inconsistent_checkpoint', 'rollback', 'consistency_unavailable']);
 
 /**
  * The result as the diagram shows it: when the checkpoint itself is in doubt (not signed,
@@ -137,7 +148,7 @@ function withGlobalProblems(result: VerifyResult): VerifyResult {
   };
 }
 
-function summary(result: VerifyResult, currency: string, route: Route): HTMLElement {
+function summary(result: VerifyResult, currency: string, route: Route, facts: BundleFacts): HTMLElement {
   const sec = h('section', { class: 'panel summary', 'aria-label': t('donation.amount') });
   const d = result.donation;
   if (d) {
@@ -160,7 +171,7 @@ function summary(result: VerifyResult, currency: string, route: Route): HTMLElem
         ...row(t('donation.unspent'), money(unspent.toString(), currency), 'big'),
         ...row(t('donation.channel'), u(d.channel)),
         ...row(t('donation.fund'), u(d.fund)),
-        ...row(t('donation.org'), u(d.org)),
+        ...row(t('donation.org'), u(orgLabel(facts, d.org))),
         ...row(t('donation.time'), u(d.time).replace('T', ' ').replace(/(\.[0-9]+)?Z$/, ' UTC')),
         ...row(t('donation.seq'), `#${d.index}`),
       ),
