@@ -22,7 +22,7 @@ import * as esbuild from 'esbuild';
 import { Ajv2020, _ } from 'ajv/dist/2020.js';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { isUtcTime, schemas } from '@cotc/ledger';
-import { shellHtml, type WebMode } from './html.ts';
+import { shellHtml, type ShellWitnessPolicy, type WebMode } from './html.ts';
 
 export type { WebMode };
 
@@ -115,6 +115,8 @@ function noNodeBuiltins(): esbuild.Plugin {
 export interface BuildOptions {
   mode: WebMode;
   minify?: boolean;
+  /** a witness policy the page enforces (meta cotc-witness-policy; issue 13) */
+  witnessPolicy?: ShellWitnessPolicy;
 }
 
 export async function buildWeb(opts: BuildOptions): Promise<WebBuild> {
@@ -150,7 +152,7 @@ export async function buildWeb(opts: BuildOptions): Promise<WebBuild> {
   const etag = createHash('sha256').update(jsText).update(cssText).digest('base64url').slice(0, 16);
   return {
     mode: opts.mode,
-    html: shellHtml(opts.mode, etag),
+    html: shellHtml(opts.mode, etag, opts.witnessPolicy),
     js: jsText,
     css: cssText,
     favicon: fs.readFileSync(FAVICON, 'utf8'),
@@ -160,8 +162,8 @@ export async function buildWeb(opts: BuildOptions): Promise<WebBuild> {
 }
 
 /** Writes a static build (index.html, app.js, app.css, favicon.svg) to `dir`. */
-export async function writeStaticWeb(dir: string, opts: { minify?: boolean } = {}): Promise<WebBuild> {
-  const b = await buildWeb({ mode: 'static', minify: opts.minify });
+export async function writeStaticWeb(dir: string, opts: { minify?: boolean; witnessPolicy?: ShellWitnessPolicy } = {}): Promise<WebBuild> {
+  const b = await buildWeb({ mode: 'static', minify: opts.minify, witnessPolicy: opts.witnessPolicy });
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'index.html'), b.html);
   fs.writeFileSync(path.join(dir, 'app.js'), b.js);

@@ -7,7 +7,10 @@ export type WebMode = 'server' | 'static';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-export function shellHtml(mode: WebMode, version: string): string {
+/** A witness policy baked into the page (the static build's --witness/--quorum, issue 13). */
+export interface ShellWitnessPolicy { witnesses: string[]; quorum?: number }
+
+export function shellHtml(mode: WebMode, version: string, witnessPolicy?: ShellWitnessPolicy): string {
   const base = mode === 'server' ? '/assets/' : '';
   const v = mode === 'server' ? `?v=${encodeURIComponent(version)}` : '';
   return `<!doctype html>
@@ -17,7 +20,7 @@ export function shellHtml(mode: WebMode, version: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <meta name="cotc-mode" content="${mode}">
-<title>${esc(t('app.name'))}</title>
+${witnessPolicy ? `<meta name="cotc-witness-policy" content="${esc(JSON.stringify(witnessPolicy))}">\n` : ''}<title>${esc(t('app.name'))}</title>
 <link rel="icon" href="${base}favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${base}app.css${v}">
 <script defer src="${base}app.js${v}"></script>

@@ -2,6 +2,7 @@
 // static build), the ledger server to ask, the view, the donation, the pinned log key and
 // the receipt secret (from the #fragment, which browsers never send to a server).
 import { serverKey } from '@cotc/verify';
+import { keepPolicy, pagePolicy, type PagePolicy } from './witnesses.ts';
 
 export type Mode = 'server' | 'static';
 export type View = 'home' | 'donation' | 'log' | 'notfound';
@@ -15,6 +16,10 @@ export interface Route {
   /** a log key given in the address (?key=), pinned */
   pinnedKey?: string;
   secret?: string;
+  /** the witness policy (?witness=…&quorum=…, or the static build's), issue 13 */
+  policy?: PagePolicy;
+  /** the policy came from the address (so links keep it) */
+  policyInAddress?: boolean;
 }
 
 export const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -58,20 +63,23 @@ export function currentRoute(): Route {
   const frag = new URLSearchParams(location.hash.replace(/^#/, ''));
   const secret = frag.get('secret') ?? undefined;
   const pinnedKey = q.get('key')?.trim() || undefined;
+  const policy = pagePolicy(q);
+  const policyInAddress = q.getAll('witness').length > 0;
+  const w = policy ? { policy, policyInAddress } : {};
   if (mode === 'server') {
     const server = serverKey(location.origin);
     const path = location.pathname.replace(/\/+$/, '') || '/';
     const m = /^\/donations\/([^/]+)$/.exec(path);
-    if (path === '/') return { mode, view: 'home', server, pinnedKey };
-    if (path === '/log') return { mode, view: 'log', server, pinnedKey };
-    if (m) return { mode, view: 'donation', server, donation: safeDecode(m[1]!), pinnedKey, secret };
+    if (path === '/') return { mode, view: 'home', server, pinnedKey, ...w };
+    if (path === '/log') return { mode, view: 'log', server, pinnedKey, ...w };
+    if (m) return { mode, view: 'donation', server, donation: safeDecode(m[1]!), pinnedKey, secret, ...w };
     return { mode, view: 'notfound', server };
   }
   const given = q.get('server');
   const server = given ? normalizeServer(given) : lastServer();
   const donation = q.get('donation') ?? undefined;
   const view: View = !server ? 'home' : donation ? 'donation' : q.get('view') === 'log' ? 'log' : 'home';
-  return { mode, view, server, donation, pinnedKey, secret };
+  return { mode, view, server, donation, pinnedKey, secret, ...w };
 }
 
 function safeDecode(s: string): string {
@@ -86,7 +94,10 @@ function safeDecode(s: string): string {
 export function href(route: Route, to: { view: View; donation?: string; secret?: string }): string {
   const frag = to.secret ? `#secret=${encodeURIComponent(to.secret)}` : '';
   if (route.mode === 'server') {
-    const keep = route.pinnedKey ? `?key=${encodeURIComponent(route.pinnedKey)}` : '';
+    const kq = new URLSearchParams();
+    if (route.pinnedKey) kq.set('key', route.pinnedKey);
+    keepPolicy(kq, route.policy, route.policyInAddress === true);
+    const keep = kq.toString() ? `?${kq.toString()}` : '';
     if (to.view === 'donation') return `/donations/${encodeURIComponent(to.donation ?? '')}${keep}${frag}`;
     if (to.view === 'log') return `/log${keep}`;
     return `/${keep}`;
@@ -94,6 +105,7 @@ export function href(route: Route, to: { view: View; donation?: string; secret?:
   const q = new URLSearchParams();
   if (route.server) q.set('server', route.server);
   if (route.pinnedKey) q.set('key', route.pinnedKey);
+  keepPolicy(q, route.policy, route.policyInAddress === true);
   if (to.view === 'donation' && to.donation) q.set('donation', to.donation);
   if (to.view === 'log') q.set('view', 'log');
   const qs = q.toString();

@@ -27,7 +27,7 @@ export function typeName(type: string): string {
 }
 
 /** The verifier's problem codes about one node (by event id, or by its entry index). */
-const GLOBAL = new Set(['bad_checkpoint_signature', 'bad_checkpoint', 'missing_witness', 'inconsistent_checkpoint', 'rollback', 'consistency_unavailable']);
+const GLOBAL = new Set(['bad_checkpoint_signature', 'bad_checkpoint', 'missing_witness', 'witness_quorum', 'inconsistent_checkpoint', 'rollback', 'consistency_unavailable']);
 
 export function nodeProblems(n: NodeResult, problems: Problem[]): Problem[] {
   const mine: Problem[] = [];

@@ -1,7 +1,8 @@
 // "How this was checked": which log key was trusted and why (pinned, remembered, or on
 // first use), the checkpoint, consistency with what this browser saw before, witnesses.
 import { openNote } from '@cotc/tlog';
-import type { Problem } from '@cotc/verify';
+import type { Problem, VerifyResult } from '@cotc/verify';
+import { witnessText } from './witnesses.ts';
 import { t } from '../strings.ts';
 import type { Route } from './config.ts';
 import { h, u } from './dom.ts';
@@ -49,7 +50,7 @@ export function consistencyText(trust: Trust, problems: Problem[], size: number 
   return h('dd', { class: 'st-ok', id: 'consistency', 'data-consistency': 'ok' }, t('trust.consistent', { size: trust.trusted.size }));
 }
 
-export function trustPanel(route: Route, trust: Trust, result: { checkpoint: { size: number; root: string } | null; problems: Problem[] }, note: unknown): HTMLElement {
+export function trustPanel(route: Route, trust: Trust, result: { checkpoint: { size: number; root: string } | null; problems: Problem[]; witnesses?: VerifyResult['witnesses'] }, note: unknown): HTMLElement {
   const cp = result.checkpoint;
   const others = otherSigners(note, trust.key);
   return h(
@@ -66,7 +67,7 @@ export function trustPanel(route: Route, trust: Trust, result: { checkpoint: { s
       h('dt', {}, t('trust.consistency')),
       consistencyText(trust, result.problems, cp?.size ?? null),
       h('dt', {}, t('trust.witnesses')),
-      h('dd', { id: 'witnesses' }, t('trust.noWitnesses'), others.length ? h('p', { class: 'muted' }, t('trust.witnessSigs', { names: others.join(', ') })) : null),
+      h('dd', { id: 'witnesses' }, witnessText(result) ?? t('trust.noWitnesses'), !result.witnesses && others.length ? h('p', { class: 'muted' }, t('trust.witnessSigs', { names: others.join(', ') })) : null),
     ),
   );
 }
