@@ -301,6 +301,29 @@ test('a v1 state file (by server URL) is read and its checkpoint kept under the 
   assert.is(c.kind, 'conflict');
 });
 
+test('parseLogTrust: any stored value (a tampered file or localStorage) gives a trust state, never a throw', async () => {
+  const fc = (await import('fast-check')).default;
+  const { parseLogTrust, decideTrust } = await import('../../src/client/logtrust.ts');
+  const k = generateKey('cotc.local/ledger').verifierKey;
+  const record = fc.record({ logKey: fc.oneof(fc.constant(k), fc.string()), checkpoint: fc.anything() }, { requiredKeys: [] });
+  const shaped = fc.record({
+    version: fc.constantFrom(1, 2, undefined, '2'),
+    logs: fc.dictionary(fc.oneof(fc.constant('cotc.local/ledger'), fc.constant('__proto__'), fc.string()), fc.oneof(record, fc.anything())),
+    servers: fc.dictionary(fc.string(), fc.oneof(fc.constant('cotc.local/ledger'), fc.anything())),
+  });
+  fc.assert(
+    fc.property(fc.oneof(fc.anything(), shaped), (v) => {
+      const st = parseLogTrust(v);
+      if (Object.getPrototypeOf(st.logs) !== null || Object.getPrototypeOf(st.servers) !== null) return false;
+      for (const [o, r] of Object.entries(st.logs)) if (typeof r.logKey !== 'string' || !r.logKey.startsWith(o + '+')) return false;
+      decideTrust(st, 'http://127.0.0.1:8080', undefined, k);
+      decideTrust(st, 'http://127.0.0.1:8080', k);
+      return true;
+    }),
+    { numRuns: 2000 },
+  );
+});
+
 test('operator-installed keys: verify says so in words, audit counts and lists them (issue 9)', async () => {
   const s = await testServer();
   try {
