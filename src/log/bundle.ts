@@ -19,8 +19,7 @@
 // never the entries' bytes. The compact pass is remembered per (donation, size) within a
 // byte budget, so the pages of one trace do not repeat it.
 import { createHash } from 'node:crypto';
-import { base64 } from '@cotc/tlog';
-import { buildTrace, type Effect, type Envelope, type Trace } from '@cotc/ledger';
+import { buildTrace, type Effect, type Entry, type Envelope, type Trace } from '@cotc/ledger';
 import type { TraceEntry } from '@cotc/ledger';
 import { LogService, type Proof } from './service.ts';
 
@@ -61,7 +60,16 @@ const SHORT_ORG = 64; // an org with at most this many org entries has them kept
 const CACHE_BYTES = 32 * 1024 * 1024; // remembered compact passes per log, by weight
 const PASSES_AT_ONCE = 2; // compact passes in flight per log (each O(trace nodes))
 const PAGES_AT_ONCE = 4; // pages being assembled per log (each O(pageBytes))
-const SERVED_MAX = 1024; // checkpoint texts remembered for cursors (a few hundred bytes each)
+const SERVED_MAX = 1024;
+const KEEP_SEQS = 4096; // trace index seqs kept in a compact pass
+const RAW_MAX = 1024 * 1024; // entry bytes a compact pass hands to its first page (never cached)
+
+/** A compact pass, with the trace's entry bytes when they are few (for the page that
+ * asked for it: a one-page bundle then reads each entry once). */
+interface Pass {
+  info: TraceInfo;
+  raw: Map<number, Uint8Array> | null;
+} // checkpoint texts remembered for cursors (a few hundred bytes each)
 
 /** What a page needs from the trace besides its entries: the compact pass. */
 interface TraceInfo {
@@ -71,13 +79,17 @@ interface TraceInfo {
   signers: Array<{ org: string; seqs: number[] | null }>;
   /** entry 0 and the fund.open entries, ascending */
   fixedSeqs: number[];
+  /** the trace index's seqs below size, when few (else the index is read again per page) */
+  traceSeqs: number[] | null;
   weight: number;
 }
 
 interface PerLog {
   cache: Map<string, TraceInfo>;
   cacheBytes: number;
-  inflight: Map<string, Promise<TraceInfo | null>>;
+  inflight: Map<string, Promise<Pass | null>>;
+  /** short org indexes (org.register/org.keys seqs) as read at a size */
+  orgSeqs: Map<string, { size: number; seqs: number[] }>;
   fundSeq: Map<string, { seq: number; owner: string }>;
   /** checkpoint texts first pages carried, by size (a published one may be cosigned) */
   served: Map<number, string>;
@@ -88,7 +100,7 @@ const perLog = new WeakMap<LogService, PerLog>();
 function stateOf(log: LogService): PerLog {
   let p = perLog.get(log);
   if (!p) {
-    p = { cache: new Map(), cacheBytes: 0, inflight: new Map(), fundSeq: new Map(), served: new Map(), passes: new Semaphore(PASSES_AT_ONCE), pages: new Semaphore(PAGES_AT_ONCE) };
+    p = { cache: new Map(), cacheBytes: 0, inflight: new Map(), fundSeq: new Map(), served: new Map(), orgSeqs: new Map(), passes: new Semaphore(PASSES_AT_ONCE), pages: new Semaphore(PAGES_AT_ONCE) };
     perLog.set(log, p);
   }
   return p;
@@ -225,15 +237,29 @@ async function fundOpened(log: LogService, per: PerLog, fund: string): Promise<{
   return v;
 }
 
-async function compactPass(log: LogService, per: PerLog, donation: string, size: number): Promise<TraceInfo | null> {
+async function compactPass(log: LogService, per: PerLog, donation: string, size: number): Promise<Pass | null> {
   const compact: TraceEntry[] = [];
+  let seqs: number[] | null = [];
+  let raw: Map<number, Uint8Array> | null = new Map();
+  let rawBytes = 0;
   const signers = new Set<string>();
   const funds = new Set<string>();
   let batch: number[] = [];
   const flush = async () => {
     const data = await readEntries(log, batch);
     for (const s of batch) {
-      const e = LogService.parseEntry(data.get(s)!);
+      const bytes = data.get(s)!;
+      if (raw) {
+        rawBytes += bytes.length;
+        if (rawBytes > RAW_MAX) raw = null;
+        else raw.set(s, bytes);
+      }
+      if (seqs) {
+        seqs.push(s);
+        if (seqs.length > KEEP_SEQS) seqs = null;
+      }
+      // Stored entries were canonical I-JSON when written: the native parser reads them.
+      const e = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8')) as Entry;
       if (compact.length === 0 && (e.event.type !== 'donation' || e.event.id !== donation)) return false;
       const c = compactEvent(e.event);
       const effects: Effect[] = e.effects.filter((x) => x.donation === donation);
@@ -264,31 +290,44 @@ async function compactPass(log: LogService, per: PerLog, donation: string, size:
   }
   const list: TraceInfo['signers'] = [];
   for (const org of [...signers].sort()) {
-    const seqs = await log.store.traceSeqs('o:' + org, SHORT_ORG + 1, -1);
-    const below = seqs.filter((s) => s < size);
-    list.push({ org, seqs: seqs.length <= SHORT_ORG || below.length < seqs.length ? below : null });
+    const known = per.orgSeqs.get(org);
+    if (known && known.size >= size) {
+      list.push({ org, seqs: known.seqs.filter((s) => s < size) });
+      continue;
+    }
+    const head = log.committedHead().size;
+    const got = await log.store.traceSeqs('o:' + org, SHORT_ORG + 1, -1);
+    const below = got.filter((s) => s < size);
+    const complete = got.length <= SHORT_ORG || below.length < got.length;
+    list.push({ org, seqs: complete ? below : null });
+    if (complete) {
+      // An org index read at size N is exact for any size up to N (it only grows).
+      if (per.orgSeqs.size >= 10_000) per.orgSeqs.clear();
+      per.orgSeqs.set(org, { size: got.length === below.length ? Math.max(head, size) : size, seqs: below });
+    }
   }
   const fixedSeqs = [...fixed].sort((a, b) => a - b);
-  const weight = traceJson.length + 64 * list.length + 8 * fixedSeqs.length + 256;
-  return { size, traceJson, signers: list, fixedSeqs, weight };
+  const weight = traceJson.length + 64 * list.length + 8 * fixedSeqs.length + 8 * (seqs?.length ?? 0) + 256;
+  return { info: { size, traceJson, signers: list, fixedSeqs, traceSeqs: seqs, weight }, raw };
 }
 
-async function traceInfo(log: LogService, donation: string, size: number): Promise<TraceInfo | null> {
+async function traceInfo(log: LogService, donation: string, size: number): Promise<Pass | null> {
   const per = stateOf(log);
   const key = `${size}\n${donation}`;
   const hit = per.cache.get(key);
   if (hit) {
     per.cache.delete(key); // least recently used first
     per.cache.set(key, hit);
-    return hit;
+    return { info: hit, raw: null };
   }
   let p = per.inflight.get(key);
   if (!p) {
     p = per.passes.run(() => compactPass(log, per, donation, size));
     per.inflight.set(key, p);
     void p.then(
-      (info) => {
+      (pass) => {
         per.inflight.delete(key);
+        const info = pass?.info;
         if (!info || info.weight > CACHE_BYTES / 2) return;
         per.cache.set(key, info);
         per.cacheBytes += info.weight;
@@ -309,10 +348,10 @@ async function traceInfo(log: LogService, donation: string, size: number): Promi
 /** The bundle's seqs above `after`, ascending, each once: a k-way merge of the trace's
  * index, each signer's org index and the fixed seqs, each read lazily. */
 async function* bundleSeqs(log: LogService, donation: string, info: TraceInfo, after: number): AsyncGenerator<number> {
-  const sources: AsyncIterator<number>[] = [indexSeqs(log, 'd:' + donation, info.size, after)];
   const fromArray = async function* (xs: readonly number[]) {
     for (const x of xs) if (x > after) yield x;
   };
+  const sources: AsyncIterator<number>[] = [info.traceSeqs ? fromArray(info.traceSeqs) : indexSeqs(log, 'd:' + donation, info.size, after)];
   sources.push(fromArray(info.fixedSeqs));
   for (const s of info.signers) sources.push(s.seqs ? fromArray(s.seqs) : indexSeqs(log, 'o:' + s.org, info.size, after));
   // A binary min-heap of [head value, source].
@@ -390,15 +429,23 @@ export async function tracePage(log: LogService, donation: string, cursor?: stri
     ({ size, after, tag } = parseCursor(log, donation, cursor));
     checkpoint = await cursorCheckpoint(log, per, size, tag);
   }
-  const info = await traceInfo(log, donation, size);
-  if (!info) {
+  const pass = await traceInfo(log, donation, size);
+  if (!pass) {
     if (cursor !== undefined) throw new Error(`the trace of ${donation} at size ${size} is gone`);
     return null;
   }
-  return per.pages.run(() => assemble(log, donation, info, checkpoint, after, pageBytes));
+  return per.pages.run(() => assemble(log, donation, pass.info, pass.raw, checkpoint, after, pageBytes));
 }
 
-async function assemble(log: LogService, donation: string, info: TraceInfo, checkpoint: string, after: number, pageBytes: number): Promise<TracePage> {
+async function assemble(
+  log: LogService,
+  donation: string,
+  info: TraceInfo,
+  raw: Map<number, Uint8Array> | null,
+  checkpoint: string,
+  after: number,
+  pageBytes: number,
+): Promise<TracePage> {
   const { size } = info;
   const head = `{"version":1,"checkpoint":${JSON.stringify(checkpoint)},"entries":[`;
   const items: Array<{ index: number; data: string; proof: Proof; json: string }> = [];
@@ -408,12 +455,17 @@ async function assemble(log: LogService, donation: string, info: TraceInfo, chec
   const seqs = bundleSeqs(log, donation, info, after);
   let group: number[] = [];
   const take = async (): Promise<void> => {
-    const data = await readEntries(log, group);
+    const missing = raw ? group.filter((s) => !raw.has(s)) : group;
+    const data = missing.length ? await readEntries(log, missing) : new Map<number, Uint8Array>();
+    if (raw) for (const s of group) if (raw.has(s)) data.set(s, raw.get(s)!);
     const proofs = await Promise.all(group.map((s) => log.proveInclusion(s, size)));
     group.forEach((s, i) => {
       if (full) return;
-      const item = { index: s, data: base64(data.get(s)!), proof: proofs[i]! };
-      const json = JSON.stringify(item);
+      const d = data.get(s)!;
+      const proof = proofs[i]!;
+      const item = { index: s, data: Buffer.from(d.buffer, d.byteOffset, d.length).toString('base64'), proof };
+      // Base64 and lowercase hex need no JSON escaping.
+      const json = `{"index":${s},"data":"${item.data}","proof":{"index":${proof.index},"size":${proof.size},"hashes":[${proof.hashes.map((h) => `"${h}"`).join(',')}]}}`;
       const add = json.length + (items.length > 0 ? 1 : 0);
       if (items.length > 0 && bytes + add > pageBytes) {
         full = true;
