@@ -45,6 +45,8 @@ export const en = {
   'status.notFoundText': 'The server says there is no donation {id} in the log.',
   'status.error': 'Could not check',
   'status.errorText': 'The ledger server could not be reached or answered oddly: {reason}',
+  'status.refused': 'The server refuses to show this trace',
+  'status.refusedText': 'It answered {status} {code}: {reason}. Nothing about this donation is proven here.',
   'status.badId': 'This is not a donation id.',
 
   // Donation summary

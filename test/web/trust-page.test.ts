@@ -231,8 +231,9 @@ test('operator-installed key, restricted fund and a chain of internal moves, sai
 test('an error message of markup and control characters is shown escaped (issue 9)', async () => {
   const { evilUrl } = need();
   const { page, errors } = await open(staticUrl(evilUrl, 'gift-1'));
-  await page.waitForSelector('#status[data-status="error"]', { timeout: 20_000 });
+  await page.waitForSelector('#status[data-status="failed"]', { timeout: 20_000 });
   const text = (await page.textContent('#status')) ?? '';
+  assert.match(text, /refuses to show this trace.*422 trace_too_large/, text);
   assert.match(text, /<img src=x onerror=alert\(1\)>\\u001b\[2J\\u202eDEIFIREV\\u200b/, text);
   assert.is(await page.locator('#status img').count(), 0);
   assert.equal(errors.filter((e) => !/status of 422/.test(e)), []);

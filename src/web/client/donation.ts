@@ -20,6 +20,9 @@ interface BundleEntry {
   proof?: { index?: unknown; size?: unknown; hashes?: unknown };
 }
 
+/** Statuses that say "not now" rather than "no" (as in `cotc verify`). */
+const TRY_LATER = new Set([408, 429, 502, 503, 504]);
+
 export function statusBox(kind: 'loading' | 'verified' | 'failed' | 'error' | 'choose', title: string, text: string): HTMLElement {
   const icon = kind === 'verified' ? '✓' : kind === 'loading' ? '…' : kind === 'choose' ? '⚠' : '✗';
   return h(
@@ -74,6 +77,9 @@ export async function donationView(main: HTMLElement, route: Route): Promise<voi
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) {
       status.replaceWith(statusBox('failed', t('status.notFound'), t('status.notFoundText', { id: u(id) })));
+    } else if (e instanceof ApiError && e.status >= 400 && e.code !== 'http_error' && !TRY_LATER.has(e.status)) {
+      // The server refuses to give this trace (e.g. 422 trace_too_large), as `cotc verify` says it: a failure with the reason.
+      status.replaceWith(statusBox('failed', t('status.refused'), t('status.refusedText', { status: e.status, code: u(e.code, 64), reason: u(e.message, 500) })));
     } else {
       status.replaceWith(statusBox('error', t('status.error'), t('status.errorText', { reason: u((e as Error).message) })));
     }
