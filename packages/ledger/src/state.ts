@@ -594,9 +594,10 @@ export class LedgerState {
     }
     if (from === to) return reject('same_fund', `a transfer's from and to must differ (${from.id})`);
     // A restricted fund's money leaves only by disbursement (for its purpose) or to another
-    // restricted fund (README "Restricted funds"): never into a fund free of the restriction.
+    // restricted fund (issue 9; README "Wire formats", "Restricted funds"): never into a fund
+    // free of the restriction. Refunds and reversals return money where it came from.
     if (from.restricted && !to.restricted) {
-      return reject('restricted_fund', `fund ${from.id} is restricted ("${from.purpose}"): its money goes only to restricted funds or to disbursements, not to unrestricted ${to.id}`);
+      return reject('restricted_fund', `fund ${from.id} is restricted to its purpose: its money goes only to disbursements or to restricted funds, not to unrestricted ${to.id}`);
     }
     const value = parseValue(b.amount.value);
     if (value === null) return reject('bad_amount', `amount ${b.amount.value} is not an integer in 1..2^63-1`);
