@@ -59,6 +59,8 @@ export function signaturesOf(b: LargeBundle): Array<{ pub: string; msg: string; 
 export interface Harness {
   verify(name: string, engine: 'auto' | 'webcrypto' | 'noble'): Promise<{ ms: number; ok: boolean; problems: unknown[]; engine: string }>;
   raw(name: string): Promise<{ ms: number; ok: boolean }>;
+  /** verify() under Chromium's CPU profiler (DevTools protocol): the .cpuprofile JSON. */
+  profile(name: string, engine: 'auto' | 'webcrypto' | 'noble'): Promise<unknown>;
   version: string;
   close(): Promise<void>;
 }
@@ -104,6 +106,16 @@ export async function startHarness(bundles: Map<string, LargeBundle>): Promise<H
       version,
       verify: (name, engine) => page.evaluate(([n, e]) => (globalThis as any).cotcBench.verify(n, e), [name, engine] as const),
       raw: (name) => page.evaluate((n) => (globalThis as any).cotcBench.raw(n), name),
+      async profile(name, engine) {
+        const cdp = await page.context().newCDPSession(page);
+        await cdp.send('Profiler.enable');
+        await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+        await cdp.send('Profiler.start');
+        await page.evaluate(([n, e]) => (globalThis as any).cotcBench.verify(n, e), [name, engine] as const);
+        const { profile } = await cdp.send('Profiler.stop');
+        await cdp.detach();
+        return profile;
+      },
       async close() {
         await browser?.close();
         await new Promise((r) => server.close(r));

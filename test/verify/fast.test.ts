@@ -6,7 +6,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { InclusionBatch, MemoryTree, base64, fromBase64, fromHex, hex, leafHash, verifyInclusion } from '@cotc/tlog';
-import { decodeBase64 } from '../../packages/verify/src/fast.ts';
+import { decodeBase64, signingBytesFromEntry, splitSigFast } from '../../packages/verify/src/fast.ts';
+import { canonicalBytes, signingBytes, splitSig, type Entry } from '@cotc/ledger';
+import { largeBundle } from './large.ts';
+import { append, newLog, org, sev } from './synthetic.ts';
+import { cny, donor } from '../helpers/events.ts';
 
 function same(s: string): void {
   let want: string;
@@ -79,6 +83,49 @@ test('InclusionBatch = verifyInclusion for every leaf of many tree sizes, and ev
     assert.not.ok(batch.verify(leaves[0]!, 0, ['AB'.repeat(32)]));
     assert.not.ok(new InclusionBatch(size, leaves[0]!).verify(leaves[0]!, 0, (await t.inclusionProof(0, size)).map(hex)) && size > 1);
   }
+});
+
+test('splitSigFast = ledger splitSig', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 60, maxLength: 76 }), fc.nat(), fc.constantFrom('A', '=', '-', ' ', '/'), (b, at, c) => {
+      const s = base64(b);
+      const t = s.slice(0, at % s.length) + c + s.slice((at % s.length) + 1);
+      for (const x of [s, t]) assert.equal(splitSigFast(x) && { k: hex(splitSigFast(x)!.keyId), s: hex(splitSigFast(x)!.signature) }, splitSig(x) && { k: hex(splitSig(x)!.keyId), s: hex(splitSig(x)!.signature) });
+    }),
+    { numRuns: 500 },
+  );
+  assert.is(splitSigFast(42), null);
+});
+
+test('signingBytesFromEntry = signingBytes(event), for honest entries and hostile text in bodies', async () => {
+  const big = await largeBundle(60);
+  let n = 0;
+  for (const e of big.bundle.entries) {
+    const bytes = fromBase64(e.data);
+    const entry = JSON.parse(new TextDecoder().decode(bytes)) as Entry;
+    const cut = signingBytesFromEntry(bytes, entry);
+    assert.ok(cut, `entry ${e.index}`);
+    assert.equal(cut, signingBytes(entry.event));
+    n++;
+  }
+  assert.is(n, 60);
+  const log = await newLog();
+  const c = org('charity');
+  await append(log, sev(log.operator, 'org.register', { org: 'charity', name: 'C "quoted" \\ back\u202e 😀', roles: ['charity'], keys: [c.verifierKey] }, 'reg'));
+  await append(log, sev(c, 'fund.open', { fund: 'f', name: '"sig":"x","time":"y' + '\u0000\n', currency: 'CNY', restricted: false, purpose: ',"sig":"AAAA","time":"2021-01-01T00:00:00Z","type":"x","v":1}' }, 'open'));
+  await append(log, sev(c, 'donation', { fund: 'f', amount: cny(5), donor: donor('d'), channel: 'ch' }, 'd'));
+  await append(log, sev(c, 'disbursement', { fund: 'f', amount: cny(5), payee: '},"prev":"' + '0'.repeat(64) + '","seq":1,"time":"x"}', purpose: 'é', receipts: [] }, 'x'));
+  for (let i = 0; i < log.data.length; i++) {
+    const cut = signingBytesFromEntry(log.data[i]!, log.entries[i]!);
+    assert.ok(cut, `synthetic entry ${i}`);
+    assert.equal(cut, signingBytes(log.entries[i]!.event));
+  }
+  // Bytes that are not the entry's canonical JSON: null or the signing bytes, never other bytes.
+  const e = log.entries[3]!;
+  const bytes = canonicalBytes(e);
+  assert.is(signingBytesFromEntry(bytes.subarray(1), e), null);
+  assert.is(signingBytesFromEntry(canonicalBytes({ ...e, seq: 9 }), e), null);
+  assert.is(signingBytesFromEntry(bytes, { ...e, event: { ...e.event, v: 2 } } as never), null);
 });
 
 test.run();

@@ -17,14 +17,13 @@
 // What a bundle cannot show: entries the server left out altogether (a later hop of the
 // money, a revocation of a key). The auditor's full replay catches those.
 import { InclusionBatch, equalBytes, fromHex, hex, leafHash, type Checkpoint } from '@cotc/tlog';
-import { decodeBase64 } from './fast.ts';
+import { decodeBase64, signingBytesFromEntry, splitSigFast } from './fast.ts';
 import {
   buildTrace,
   canonicalBytes,
   canonicalize,
   checkConservation,
   signingBytes,
-  splitSig,
   checkReceipt,
   parseIJsonBytes,
   validateEntryShape,
@@ -80,6 +79,7 @@ const show = (x: unknown): string => {
 interface Proven {
   entry: Entry;
   leaf: Uint8Array;
+  bytes: Uint8Array;
 }
 
 /** The trace node shapes we accept from a bundle (anything else is malformed). */
@@ -129,18 +129,19 @@ function amountOf(ev: Envelope): bigint | null {
 const SIG_CONCURRENCY = 32;
 
 /** Signature answers by entry seq and candidate public key (hex), computed in parallel. */
-async function precomputeSignatures(entries: readonly Entry[], engine: SigEngine): Promise<Map<number, Map<string, boolean>>> {
-  const candidates = candidateKeys(entries);
+async function precomputeSignatures(proven: readonly Proven[], engine: SigEngine): Promise<Map<number, Map<string, boolean>>> {
+  const candidates = candidateKeys(proven.map((p) => p.entry));
   const out = new Map<number, Map<string, boolean>>();
   const jobs: Array<{ m: Map<string, boolean>; pub: Uint8Array; msg: Uint8Array; sig: Uint8Array }> = [];
-  for (const e of entries) {
-    const parts = splitSig(e.event.sig);
+  for (const { entry: e, bytes } of proven) {
+    const parts = splitSigFast(e.event.sig);
     if (parts === null) continue;
     const pubs = candidates.get(e.event.org)?.get(hex(parts.keyId));
     if (!pubs) continue;
-    let msg: Uint8Array;
+    // The signed bytes, cut out of the entry's proven canonical bytes (fast.ts), else serialised.
+    let msg: Uint8Array | null = signingBytesFromEntry(bytes, e);
     try {
-      msg = signingBytes(e.event);
+      msg ??= signingBytes(e.event);
     } catch {
       continue;
     }
@@ -289,7 +290,7 @@ async function verify(bundle: unknown, opts: VerifyOptions): Promise<VerifyResul
     if (Date.parse(entry.event.time) - Date.parse(entry.time) > MAX_CLOCK_AHEAD_MS) {
       add('bad_entry', `event ${event} is timed ${entry.event.time}, more than 5 minutes after its entry's time ${entry.time}`, { index, event });
     }
-    byIndex.set(index, { entry, leaf });
+    byIndex.set(index, { entry, leaf, bytes });
   });
 
   const proven = [...byIndex.values()].sort((a, b) => a.entry.seq - b.entry.seq);
@@ -318,7 +319,7 @@ async function verify(bundle: unknown, opts: VerifyOptions): Promise<VerifyResul
   // first, all at once (sig.ts: WebCrypto runs it off the main thread, in parallel), for
   // every key the entries could vouch for; KeyHistory then applies the order-dependent rule.
   const engine = await sigEngine(opts.engine ?? 'auto');
-  const keys = new KeyHistory(problems, await precomputeSignatures(entries, engine));
+  const keys = new KeyHistory(problems, await precomputeSignatures(proven, engine));
   const signers = new Map<number, SignerInfo>();
   for (const entry of entries) {
     const s = keys.check(entry);

@@ -8,7 +8,8 @@
 // - org.register is posted by the operator; org.keys by the org itself or the operator.
 // Key changes apply only from entries whose signature verified.
 import { hex, parseVerifierKey, verifyStrict } from '@cotc/tlog';
-import { splitSig, verifyEventSignature, type Entry, type Envelope } from '@cotc/ledger';
+import { verifyEventSignature, type Entry, type Envelope } from '@cotc/ledger';
+import { splitSigFast } from './fast.ts';
 import type { Problem } from './types.ts';
 
 interface KeyRec {
@@ -107,7 +108,7 @@ export class KeyHistory {
    */
   check(entry: Entry): SignerInfo | null {
     const ev = entry.event;
-    const parts = splitSig(ev.sig);
+    const parts = splitSigFast(ev.sig);
     if (parts === null) return this.#fail('bad_event_signature', entry, `the sig of ${ev.id} is not base64 of a 4-byte key id and a 64-byte signature`);
     const keyId = hex(parts.keyId);
     let signer: { key: string; id: Uint8Array; publicKey: Uint8Array } | undefined;
