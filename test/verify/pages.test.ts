@@ -107,6 +107,8 @@ test('fetchTraceBundle follows cursors to the last page; bounded; loops and erro
   const seen: string[] = [];
   await fetchTraceBundle(async (u) => (seen.push(u), bundle), 'http://x.test', 'a/b?c');
   assert.equal(seen, ['http://x.test/v1/donations/a%2Fb%3Fc/trace']);
+  await fetchTraceBundle(async (u) => (seen.push(u), bundle), '', 'd');
+  assert.is(seen[1], '/v1/donations/d/trace');
 });
 
 test.run();

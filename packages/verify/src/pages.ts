@@ -119,7 +119,8 @@ export function mergeTracePages(pages: unknown[]): TraceBundleV1 | Problem {
 }
 
 /**
- * Fetches the trace of `donation` from `server`, following page cursors (at most
+ * Fetches the trace of `donation` from `server` (a base URL; '' for paths relative to the
+ * page), following page cursors (at most
  * `opts.maxPages`, default 1,000), and merges the pages. `getJson(url)` GETs a URL and
  * resolves to its parsed JSON body; it rejects on a network or HTTP error, and that
  * rejection propagates (the caller's "network error"). Answers a Problem when the pages do
@@ -132,7 +133,7 @@ export async function fetchTraceBundle(
   opts: { maxPages?: number } = {},
 ): Promise<TraceBundleV1 | Problem> {
   if (typeof getJson !== 'function') throw new TypeError('getJson: expected a function (url) => Promise<unknown>');
-  if (typeof server !== 'string' || server === '') throw new TypeError('server: expected a base URL');
+  if (typeof server !== 'string') throw new TypeError("server: expected a base URL ('' for URLs relative to the page)");
   if (typeof donation !== 'string' || donation === '') throw new TypeError('donation: expected a donation id');
   const maxPages = opts.maxPages ?? MAX_TRACE_PAGES;
   if (!Number.isSafeInteger(maxPages) || maxPages < 1) throw new TypeError('opts.maxPages: expected a positive integer');
