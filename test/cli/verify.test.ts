@@ -120,7 +120,7 @@ test('a real donation verifies with its path and amounts; receipts; unknown dona
   assert.not.match(right.err, /first use/);
 
   assert.is(wrong.code, 1, show(wrong));
-  assert.match(wrong.out, /FAILED: receipt_mismatch: /);
+  assert.match(wrong.out, /FAILED: receipt_mismatch: /, show(wrong));
   assert.not.match(wrong.out, /^VERIFIED:/m);
 
   assert.is(unknown.code, 1, show(unknown));
