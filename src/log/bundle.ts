@@ -487,14 +487,18 @@ async function assemble(
   if (!full && group.length) await take();
   if (full) ended = false;
   await seqs.return(undefined);
-  // The last page carries the trace; when entries and trace together pass the cap, entries
-  // move to a further page (the last page keeps at least one entry).
+  // The last page carries the trace. When this page's entries and the trace together pass
+  // the cap, a tail of its entries moves to a last page of their own: as many as fit there
+  // with the trace, at least one (so the next request, reading the same tail, ends there).
   const overhead = head.length + 64;
-  if (ended && items.length > 1 && overhead + bytes + info.traceJson.length + 10 > pageBytes) {
-    while (items.length > 1 && overhead + bytes + info.traceJson.length + 10 > pageBytes) {
+  const T = info.traceJson.length + 10;
+  if (ended && items.length > 1 && overhead + bytes + T > pageBytes) {
+    let tail = 0;
+    do {
       const it = items.pop()!;
       bytes -= it.json.length + 1;
-    }
+      tail += it.json.length + 1;
+    } while (items.length > 1 && overhead + tail + items[items.length - 1]!.json.length + 1 + T <= pageBytes);
     ended = false;
   }
   const entries = items.map(({ index, data, proof }) => ({ index, data, proof }));

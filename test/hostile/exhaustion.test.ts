@@ -257,6 +257,12 @@ test('every affected trace is served, in pages of at most the cap, complete, sev
     console.log(`  ${id}: ${r.entries.length} entries in ${r.pages} pages, largest ${(r.maxPage / 1048576).toFixed(2)} MiB of entries`);
   }
   console.log(`  read in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+  const metrics = await (await fetch(url + '/metrics')).text();
+  const gauge = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1]);
+  const heap = gauge('nodejs_heap_size_used_bytes');
+  const rss = gauge('process_resident_memory_bytes');
+  console.log(`  server heap used ${(heap / 1048576).toFixed(0)} MiB (cap ${HEAP_MB}), RSS ${(rss / 1048576).toFixed(0)} MiB`);
+  assert.ok(heap < HEAP_MB * 1048576, 'the heap stayed under its cap');
   // The verifier's page-following client agrees with the pages.
   const merged = await fetchTraceBundle(async (u) => (await fetch(u)).json(), url, donors[0]!);
   assert.not.ok(isProblem(merged), JSON.stringify(merged));

@@ -10,7 +10,7 @@ import { generateKey } from '@cotc/tlog';
 import { mergeTracePages, verifyBundle, isProblem } from '@cotc/verify';
 import { testServer } from '../helpers/server.ts';
 import { cny, donor, ev, newOrg, sha, type Org } from '../helpers/events.ts';
-import { makeCursor, traceBundle } from '../../src/log/bundle.ts';
+import { makeCursor, traceBundle, tracePage } from '../../src/log/bundle.ts';
 
 type S = Awaited<ReturnType<typeof testServer>>;
 let s: S;
@@ -107,6 +107,62 @@ test('a trace over the byte cap comes in pages of one checkpoint that together a
   assert.is(whole!.trace.nodes.filter((n) => n.type === 'transfer').length, 40);
   const r = await verifyBundle(merged, { logKey: s.log.verifierKey, donation: 'pg-d1' });
   assert.ok(r.ok, JSON.stringify(r.problems.slice(0, 5)));
+});
+
+/** The pages are not cut into more than the entries alone need, plus the last one. */
+function notOverCut(got: any[], cap: number) {
+  let greedy = 0;
+  let fill = Infinity;
+  for (const e of got.flatMap((b) => b.entries)) {
+    const n = Buffer.byteLength(JSON.stringify(e)) + 1;
+    if (fill + n > cap) {
+      greedy++;
+      fill = 0;
+    }
+    fill += n;
+  }
+  assert.ok(got.length <= greedy + 1, `${got.length} pages, the entries alone need ${greedy}`);
+}
+
+test('a trace that nearly fills the cap by itself: the last page is its tail that fits with the trace, the others full; the pages still make the bundle', async () => {
+  const whole = (await traceBundle(s.log, 'pg-d1'))!;
+  const T = Buffer.byteLength(JSON.stringify(whole.trace));
+  for (let extra = 300; extra <= 6000; extra += 300) {
+    const cap = T + extra;
+    const got: any[] = [];
+    let p = await tracePage(s.log, 'pg-d1', undefined, { pageBytes: cap });
+    while (p) {
+      got.push(JSON.parse(p.body));
+      p = p.next === undefined ? null : await tracePage(s.log, 'pg-d1', p.next, { pageBytes: cap });
+    }
+    const last = got[got.length - 1];
+    assert.ok(last.entries.length >= 1, 'the last page keeps an entry');
+    for (const b of got.slice(0, -1)) if (b.entries.length > 1) assert.ok(Buffer.byteLength(JSON.stringify(b.entries)) <= cap);
+    notOverCut(got, cap);
+    const merged = mergeTracePages(got);
+    assert.not.ok(isProblem(merged), JSON.stringify(merged));
+    assert.equal(JSON.parse(JSON.stringify(merged)), JSON.parse(JSON.stringify(whole)));
+  }
+});
+
+test('when entries and trace pass the cap together, a tail of entries moves to the last page (as many as fit)', async () => {
+  const whole = (await traceBundle(s.log, 'pg-d1'))!;
+  const traceBytes = Buffer.byteLength(JSON.stringify(whole.trace));
+  const cap = traceBytes + 6000;
+  const got: any[] = [];
+  let p = await tracePage(s.log, 'pg-d1', undefined, { pageBytes: cap });
+  while (p) {
+    got.push(JSON.parse(p.body));
+    p = p.next === undefined ? null : await tracePage(s.log, 'pg-d1', p.next, { pageBytes: cap });
+  }
+  const last = got[got.length - 1];
+  assert.ok(last.entries.length >= 1);
+  assert.ok(Buffer.byteLength(JSON.stringify(last)) <= cap, 'the last page, trace and all, is within the cap');
+  assert.ok(last.entries.length > 1, 'the tail that fits with the trace moved there whole');
+  notOverCut(got, cap);
+  const merged = mergeTracePages(got);
+  assert.not.ok(isProblem(merged));
+  assert.equal(JSON.parse(JSON.stringify(merged)), JSON.parse(JSON.stringify(whole)));
 });
 
 test('a small trace is one page, exactly as before (no `page`)', async () => {
