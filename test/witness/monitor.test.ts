@@ -49,4 +49,43 @@ test('the monitor replays, then cosigns exactly the replayed checkpoint; refuses
   }
 });
 
+
+test('cotc audit --follow --witness-key: a monitor process the log lists as a witness', async () => {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const { Publisher } = await import('../../src/log/publisher.ts');
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const dir = tempDir('cotc-mon-cli-');
+  const dd = openDataDir(dir);
+  const logKey = parseSignerKey(dd.logKey).verifierKey;
+  const op: Org = { id: 'operator', signerKey: dd.operatorKey, verifierKey: '' };
+  const s = await startServer(dir, { port: 0, logLevel: 'silent', web: false });
+  await s.log.submit(ev(op, 'fund.open', { fund: 'moncli-f', name: 'F', currency: 'CNY', restricted: false, purpose: 'p' }));
+  const keyFile = path.join(dir, 'monitor', 'monitor.key');
+  const p = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'cli', 'main.ts'), 'audit', '--server', s.url, '--log-key', logKey, '--follow', '--interval', '0.2',
+    '--witness-key', keyFile, '--witness-name', 'monitor.example', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const out = await new Promise<string>((resolve, reject) => {
+      let o = '';
+      const timer = setTimeout(() => reject(new Error(`monitor did not start: ${o}`)), 20_000);
+      p.stdout!.on('data', (b: Buffer) => {
+        o += b.toString();
+        if (/replayed \d+ entries/.test(o) && /serve --witness /.test(o)) {
+          clearTimeout(timer);
+          resolve(o);
+        }
+      });
+      p.once('exit', (c) => reject(new Error(`monitor exited ${c}: ${o}`)));
+    });
+    const m = /serve --witness (http:\/\/\S+?)=(\S+)/.exec(out)!;
+    const pub = new Publisher({ log: s.log, witnesses: [{ url: m[1]!, key: m[2]! }], intervalMs: 1000 });
+    await pub.publishNow();
+    assert.ok(pub.published, 'published');
+    assert.equal(openNoteWith(pub.published!, [cosignatureVerifier(m[2]!)]).verified, ['monitor.example']);
+  } finally {
+    p.kill('SIGTERM');
+    await s.close();
+  }
+});
+
 test.run();
