@@ -47,6 +47,11 @@ test('page: "Witnessed by w1.example and w2.example"; a policy the checkpoint mi
     const said = await page.textContent('#witnessed');
     assert.match(String(said), /Witnessed by w1\.example and w2\.example: 2 of the 2 independent witnesses/);
     assert.match(String(await page.textContent('#witnesses')), /Witnessed by w1\.example and w2\.example/);
+    // The log's own page says it too.
+    const pl = await ctx.newPage();
+    await pl.goto(`${s.url}/log?key=${encodeURIComponent(logKey)}&${q}`);
+    await pl.waitForSelector('#checkpoint-status', { timeout: 30_000 });
+    assert.match(String(await pl.textContent('#witnesses')), /Witnessed by w1\.example and w2\.example/);
     // A 1-of-1 policy over a witness that never saw this log: refused, in words.
     const stranger = generateCosignerKey('stranger.example').verifierKey;
     const p2 = await ctx.newPage();

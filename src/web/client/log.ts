@@ -13,6 +13,7 @@ import { donationList, type DonationRow } from './home.ts';
 import { rememberCheckpoint, type Trust } from './trust.ts';
 import { consistencyText, keyBlock, otherSigners, servedNote } from './trustpanel.ts';
 import { statusBox, trustFor } from './donation.ts';
+import { checkpointPolicy, witnessText } from './witnesses.ts';
 
 export async function logView(main: HTMLElement, route: Route): Promise<void> {
   const server = route.server!;
@@ -30,7 +31,14 @@ export async function logView(main: HTMLElement, route: Route): Promise<void> {
     status.replaceWith(statusBox('error', t('status.error'), t('status.errorText', { reason: u((e as Error).message) })));
     return;
   }
-  const read = readCheckpoint(note, trust.key);
+  let read: ReturnType<typeof readCheckpoint>;
+  try {
+    read = readCheckpoint(note, trust.key, checkpointPolicy(route.policy));
+  } catch (e) {
+    // A bad witness policy in the address (issue 13).
+    status.replaceWith(statusBox('error', t('status.error'), t('status.errorText', { reason: u((e as Error).message) })));
+    return;
+  }
   let problems: Problem[] = [];
   let size: number | null = null;
   if (read.ok) {
@@ -62,7 +70,7 @@ export async function logView(main: HTMLElement, route: Route): Promise<void> {
       h('dt', {}, t('trust.consistency')),
       read.ok ? consistencyText(trust, problems, size) : h('dd', { class: 'st-bad' }, t('trust.checkpointBad')),
       h('dt', {}, t('trust.witnesses')),
-      h('dd', { id: 'witnesses' }, t('trust.noWitnesses'), ...otherSigners(note, trust.key).map((n) => h('p', { class: 'muted' }, t('trust.witnessSigs', { names: n })))),
+      h('dd', { id: 'witnesses' }, witnessText(read) ?? t('trust.noWitnesses'), ...(read.witnesses ? [] : otherSigners(note, trust.key)).map((n) => h('p', { class: 'muted' }, t('trust.witnessSigs', { names: n })))),
     ),
   );
   main.append(panel);

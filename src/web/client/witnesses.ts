@@ -54,3 +54,8 @@ export function witnessBox(result: VerifyResult): HTMLElement | null {
   if (text === null) return null;
   return h('p', { class: result.witnesses!.ok ? 'panel witnesses st-ok' : 'panel witnesses st-bad', id: 'witnessed', 'data-witnessed': result.witnesses!.ok ? 'ok' : 'short', role: 'status' }, text);
 }
+
+/** The policy as @cotc/verify's readCheckpoint takes it (quorum: all, unless given); null without one. */
+export function checkpointPolicy(p: PagePolicy | undefined): { witnesses: string[]; quorum: number } | null {
+  return p ? { witnesses: p.witnesses, quorum: p.quorum ?? p.witnesses.length } : null;
+}
