@@ -4,14 +4,31 @@ import { LedgerClient } from '../client/client.ts';
 import { LevelStore } from '../storage/level.ts';
 import type { AuditSource } from './audit.ts';
 
+/** A server's answer that is not what was asked for (a finding of the audit, exit 1, not a network error). */
+export class SourceAnswerError extends Error {
+  constructor(
+    message: string,
+    readonly seq?: number,
+  ) {
+    super(message);
+    this.name = 'SourceAnswerError';
+  }
+}
+
 export function serverSource(client: LedgerClient): AuditSource {
   return {
     checkpoint: () => client.getText('/checkpoint'),
     async entries(start, limit) {
-      const r = await client.get<{ entries: Array<{ index: number; data: string }> }>(`/v1/entries?start=${start}&limit=${limit}`);
-      return r.entries.map((e, i) => {
-        if (e.index !== start + i) throw new Error(`server sent entry ${e.index} where ${start + i} was asked for`);
-        return fromBase64(e.data, `entries[${i}].data`);
+      const r = await client.get<{ entries?: unknown }>(`/v1/entries?start=${start}&limit=${limit}`);
+      if (!Array.isArray(r?.entries)) throw new SourceAnswerError(`GET /v1/entries?start=${start}: the answer has no list of entries`, start);
+      return (r.entries as Array<{ index?: unknown; data?: unknown }>).map((e, i) => {
+        // The message carries what the server chose, raw: whoever prints it escapes it (safeText), once.
+        if (e?.index !== start + i) throw new SourceAnswerError(`the server sent entry ${String(e?.index).slice(0, 40)} where ${start + i} was asked for`, start + i);
+        try {
+          return fromBase64(e.data as string, `entries[${i}].data`);
+        } catch (x) {
+          throw new SourceAnswerError(`entry ${start + i}: ${(x as Error).message.slice(0, 200)}`, start + i);
+        }
       });
     },
     async consistency(from, to) {

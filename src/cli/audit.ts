@@ -15,7 +15,7 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { parseSignerKey, parseVerifierKey } from '@cotc/tlog';
 import { audit, type AuditResult, type AuditSource } from '../audit/audit.ts';
-import { serverSource, storeSource } from '../audit/sources.ts';
+import { serverSource, SourceAnswerError, storeSource } from '../audit/sources.ts';
 import { ClientError, LedgerClient } from '../client/client.ts';
 import { acceptLog, decideTrust, rememberCheckpoint } from '../client/logtrust.ts';
 import { readKeyFile } from '../log/datadir.ts';
@@ -223,6 +223,11 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
       if (e instanceof StoreCorruptError) {
         out(`PROBLEM${e.seq !== undefined ? ` at seq ${e.seq}` : ''}: store: ${e.message}`);
         out(`cotc audit: the store of ${say(id)} fails its checks`);
+        return 1;
+      }
+      if (e instanceof SourceAnswerError) {
+        out(`PROBLEM${e.seq !== undefined ? ` at seq ${e.seq}` : ''}: answer: ${say(e.message, 600)}`);
+        out(`cotc audit: ${say(id)} answers what was not asked for`);
         return 1;
       }
       if (e instanceof ClientError) {

@@ -85,6 +85,7 @@ async function hostileServer(): Promise<{ url: string; logKey: string; close(): 
       req.resume();
       return req.on('end', () => json(res, 422, { error: { code: `overdraft${EVIL}`, message: `no money${EVIL}` } }));
     }
+    if (p === '/v1/entries' && mode === 'wrongidx') return json(res, 200, { entries: [{ index: EVIL, data: EVIL }] });
     if (p === '/v1/entries') return json(res, 500, { error: { code: `internal${EVIL}`, message: `entries are gone${EVIL}` } });
     if (/^\/v1\/donations\/[^/]+\/trace$/.test(p)) {
       if (mode === 'toolarge') return json(res, 422, { error: { code: 'trace_too_large', message: `the trace holds 10001 entries${EVIL}` } });
@@ -141,6 +142,10 @@ test('terminal escapes: a hostile server cannot write control, bidi or invisible
       cli(['audit', '--server', `${h.url}/x`, '--state', stateFile()]),
       cli(['post', unsigned, '--key', keyFile, '--server', `${h.url}/x`]),
     ]);
+    const wrongIndex = await cli(['audit', '--server', `${h.url}/wrongidx`, '--state', stateFile()]);
+    noRaw(wrongIndex, 'audit --server, entries of another index');
+    assert.is(wrongIndex.code, 1, show(wrongIndex));
+    assert.match(wrongIndex.out, /^PROBLEM at seq 0: answer: the server sent entry \\u001b\[2J\\u001b\[H/m, show(wrongIndex));
     noRaw(bundle, 'verify of a hostile bundle');
     assert.is(bundle.code, 1, show(bundle));
     assert.match(bundle.out, /^FAILED: /m, show(bundle));
