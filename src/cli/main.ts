@@ -249,7 +249,7 @@ program
 
 program
   .command('verify')
-  .description('fetch a donation\'s trace and verify it offline; exit 0 verified, 1 failed (or not in the log), 2 usage or network error')
+  .description('fetch a donation\'s trace (every page) and verify it offline; exit 0 verified, 1 failed (also: not in the log, or the server refuses the trace), 2 usage or network error')
   .argument('<donation-id>', 'the donation id')
   .requiredOption('--server <url>', 'the ledger server')
   .option('--log-key <key>', 'the log verifier key to trust (default: remembered for this server, or trusted on first use)')
