@@ -272,9 +272,14 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.get('/v1/orgs/:id', async (req, res) => {
     const id = idParam(req.params.id, 'id');
+    // Keys in pages of MAX_PAGE (an org may rotate its key any number of times): `start`
+    // is the first key's position in the org's key history; `next` says where to go on.
+    const start = intParam(req.query.start, 'start', 0, 0, Number.MAX_SAFE_INTEGER);
     const o = await log.org(id);
     if (!o) throw notFound(`no organisation ${id}`);
-    res.json(o);
+    const keys = o.keys.slice(start, start + MAX_PAGE);
+    const more = start + keys.length < o.keys.length;
+    res.json(more ? { ...o, keys, next: start + keys.length } : { ...o, keys });
   });
 
   app.get('/openapi.json', (_req, res) => {

@@ -166,10 +166,12 @@ const apiSchemas: Obj = {
     registeredSeq: int0,
     keys: {
       type: 'array',
-      description: 'Every key the org ever held, with the seq it was added at and, once revoked, the seq of its revocation.',
+      maxItems: MAX_PAGE,
+      description: `Every key the org ever held, in the order added, with the seq it was added at and, once revoked, the seq of its revocation; at most ${MAX_PAGE} from \`start\`.`,
       items: obj({ key: ref('verifierKey'), addedSeq: int0, revokedSeq: int0 }, ['key', 'addedSeq']),
     },
-  }),
+    next: { ...int1, description: 'Present when more keys follow: GET ?start=<next>.' },
+  }, ['id', 'name', 'roles', 'registeredSeq', 'keys']),
   TraceNode: obj(
     {
       event: ref('id'),
@@ -374,11 +376,14 @@ function paths(): Obj {
       }, { operationId: 'getFund', parameters: [idParam('The fund id')] }),
     },
     '/v1/orgs/{id}': {
-      get: get('An organisation as committed, with every key it ever held', {
+      get: get('An organisation as committed, with every key it ever held (in pages of 1000 keys)', {
         '200': { description: 'The organisation', content: json(ref('Org')) },
-        '400': badRequestResp('Not a valid id'),
+        '400': badRequestResp('Not a valid id, or `start` is not an integer in range'),
         '404': notFoundResp('No such organisation'),
-      }, { operationId: 'getOrg', parameters: [idParam('The org id')] }),
+      }, {
+        operationId: 'getOrg',
+        parameters: [idParam('The org id'), intQuery('start', 'The position of the first key listed in the org\'s key history', { minimum: 0, default: 0 })],
+      }),
     },
     '/openapi.json': {
       get: get('This document', {

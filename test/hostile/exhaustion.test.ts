@@ -263,6 +263,21 @@ test('every affected trace is served, in pages of at most the cap, complete, sev
   const rss = gauge('process_resident_memory_bytes');
   console.log(`  server heap used ${(heap / 1048576).toFixed(0)} MiB (cap ${HEAP_MB}), RSS ${(rss / 1048576).toFixed(0)} MiB`);
   assert.ok(heap < HEAP_MB * 1048576, 'the heap stayed under its cap');
+  // The payee's org record lists its keys in pages too: every answer bounded.
+  let keys = 0;
+  let maxOrgBytes = 0;
+  for (let start: number | undefined = 0; start !== undefined; ) {
+    const r = await fetch(`${url}/v1/orgs/${payee.id}?start=${start}`);
+    const text = await r.text();
+    assert.is(r.status, 200);
+    maxOrgBytes = Math.max(maxOrgBytes, text.length);
+    const o = JSON.parse(text);
+    assert.ok(o.keys.length <= 1000);
+    keys += o.keys.length;
+    start = o.next;
+  }
+  assert.is(keys, ROTATIONS + 1, 'every key the payee held, in pages');
+  assert.ok(maxOrgBytes < 512 * 1024, `org answers up to ${maxOrgBytes} bytes`);
   // The verifier's page-following client agrees with the pages.
   const merged = await fetchTraceBundle(async (u) => (await fetch(u)).json(), url, donors[0]!);
   assert.not.ok(isProblem(merged), JSON.stringify(merged));
