@@ -91,8 +91,9 @@ interface PerLog {
   /** short org indexes (org.register/org.keys seqs) as read at a size */
   orgSeqs: Map<string, { size: number; seqs: number[] }>;
   fundSeq: Map<string, { seq: number; owner: string }>;
-  /** checkpoint texts first pages carried, by size (a published one may be cosigned) */
-  served: Map<number, string>;
+  /** checkpoint texts first pages carried, by tag (a published one may be cosigned, and
+   * re-cosigned with fresh timestamps at the same size) */
+  served: Map<string, string>;
   passes: Semaphore;
   pages: Semaphore;
 }
@@ -135,6 +136,11 @@ function checkpointTag(text: string): string {
   return createHash('sha256').update(text).digest().subarray(0, 8).toString('base64url');
 }
 
+/** The size a checkpoint note's text names (its second line). */
+function checkpointSize(note: string): number {
+  return Number(note.split('\n', 2)[1]);
+}
+
 function cursorMac(log: LogService, donation: string, size: number, after: number, tag: string): string {
   return Buffer.from(log.mac(`cotc-trace-cursor-v1\n${log.origin}\n${donation}\n${size}\n${after}\n${tag}`).subarray(0, 16)).toString('base64url');
 }
@@ -160,8 +166,8 @@ export function parseCursor(log: LogService, donation: string, cursor: string): 
 
 /** The checkpoint text a cursor's pages carry: the one its first page carried. */
 async function cursorCheckpoint(log: LogService, per: PerLog, size: number, tag: string): Promise<string> {
-  const candidates = [per.served.get(size), log.head().size === size ? log.head().checkpoint : undefined, await log.store.checkpointAt(size)];
-  for (const c of candidates) if (c !== undefined && checkpointTag(c) === tag) return c;
+  const candidates = [per.served.get(tag), log.head().size === size ? log.head().checkpoint : undefined, await log.store.checkpointAt(size)];
+  for (const c of candidates) if (c !== undefined && checkpointTag(c) === tag && checkpointSize(c) === size) return c;
   throw new BadCursorError(`cursor: the checkpoint of size ${size} this cursor's pages carry is no longer served; fetch the trace again from its first page`);
 }
 
@@ -419,9 +425,9 @@ export async function tracePage(log: LogService, donation: string, cursor?: stri
   const per = stateOf(log);
   if (cursor === undefined) {
     ({ size, checkpoint } = log.head());
-    if (per.served.get(size) !== checkpoint) {
-      per.served.delete(size);
-      per.served.set(size, checkpoint);
+    const tag = checkpointTag(checkpoint);
+    if (!per.served.has(tag)) {
+      per.served.set(tag, checkpoint);
       if (per.served.size > SERVED_MAX) per.served.delete(per.served.keys().next().value!);
     }
   } else {

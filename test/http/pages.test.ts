@@ -200,6 +200,25 @@ test('a cursor pins the checkpoint: writes between pages change nothing', async 
   assert.is((now as any).entries.length, (old as any).entries.length + 1);
 });
 
+test('witnessed logs: pages carry the exact published (cosigned) text of their first page, even when it is re-cosigned at the same size meanwhile', async () => {
+  const h = s.log.committedHead();
+  const cosigned = (t: string) => `${h.checkpoint}— witness.example/w1 ${Buffer.from(t.padEnd(72, '.')).toString('base64')}\n`;
+  try {
+    s.log.setPublished({ size: h.size, checkpoint: cosigned('first') });
+    const got = [(await tracePage(s.log, 'pg-d1', undefined, { pageBytes: PAGE }))!];
+    assert.is(got[0]!.checkpoint, cosigned('first'));
+    s.log.setPublished({ size: h.size, checkpoint: cosigned('fresh timestamps') });
+    while (got[got.length - 1]!.next) got.push((await tracePage(s.log, 'pg-d1', got[got.length - 1]!.next, { pageBytes: PAGE }))!);
+    assert.ok(got.length > 2);
+    for (const p of got) assert.is(p.checkpoint, cosigned('first'), 'every page: the text of the first');
+    const again = (await tracePage(s.log, 'pg-d1', undefined, { pageBytes: PAGE }))!;
+    assert.is(again.checkpoint, cosigned('fresh timestamps'), 'a new first page: the text published now');
+    assert.is((await tracePage(s.log, 'pg-d1', again.next, { pageBytes: PAGE }))!.checkpoint, cosigned('fresh timestamps'));
+  } finally {
+    s.log.setPublished(null);
+  }
+});
+
 test('a forged, altered or foreign cursor is 400 bad_request', async () => {
   const p1 = await get('/v1/donations/pg-d1/trace');
   const c: string = p1.body.page.next;
