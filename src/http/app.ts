@@ -332,7 +332,10 @@ export function createApp(deps: AppDeps): express.Express {
       if (!req.complete) res.setHeader('Connection', 'close');
       return sendError(res, err.status, err.code, err.message);
     }
-    if (err instanceof QueueFullError) res.set('Retry-After', String(err.retryAfter));
+    if (err instanceof QueueFullError) {
+      res.set('Retry-After', String(err.retryAfter));
+      if (req.method === 'POST' && routeLabel(req) === '/v1/events') metrics.onRejected('unavailable');
+    }
     if (err instanceof ServiceUnavailableError) return sendError(res, 503, 'unavailable', err.message);
     const e = err as { status?: number; type?: string; message?: string };
     if (e?.type === 'entity.too.large') return sendError(res, 413, 'too_large', 'body too large');

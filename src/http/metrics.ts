@@ -11,6 +11,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 /** What metrics need from the log: its committed size (the tree size gauge). */
 export interface SizedLog {
   readonly size: number;
+  /** events waiting in the sequencer (LogService.queued) */
+  readonly queued?: number;
 }
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -92,6 +94,15 @@ export class Metrics {
     registers: [this.registry],
     collect: () => {
       if (this.#log) this.treeSize.set(this.#log.size);
+    },
+  });
+
+  readonly queued = new Gauge({
+    name: 'cotc_sequencer_queued_events',
+    help: "Events admitted to the sequencer and not yet answered (bounded by maxQueue; beyond it writes answer 503)",
+    registers: [this.registry],
+    collect: () => {
+      if (this.#log && typeof this.#log.queued === 'number') this.queued.set(this.#log.queued);
     },
   });
 

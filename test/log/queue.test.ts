@@ -102,6 +102,9 @@ test('over HTTP: 503 unavailable with Retry-After while the queue is full', asyn
     const body = await r.json();
     assert.is(body.error.code, 'unavailable');
     assert.match(body.error.message, /queue is full/);
+    const m = await (await fetch(url.replace('/v1/events', '/metrics'))).text();
+    assert.match(m, /^cotc_sequencer_queued_events 3$/m);
+    assert.match(m, /^cotc_events_rejected_total\{code="unavailable"\} 1$/m);
     store.open_();
     const ok = await Promise.all(waiting);
     assert.equal(ok.map((x) => x.status), [201, 200]);
