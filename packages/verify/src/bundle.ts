@@ -34,7 +34,7 @@ import {
 } from '@cotc/ledger';
 import { checkConsistency, checkpointInfo, needLogKey, needTrusted, needWitnessKeys, openCheckpoint } from './checkpoint.ts';
 import { witnessPolicyOf } from './witness.ts';
-import { KeyHistory, candidateKeys, type SignerInfo } from './keys.ts';
+import { KeyHistory, learnCandidateKeys, type SignerInfo } from './keys.ts';
 import { sigEngine, webCryptoEngine, type SigEngine } from './sig.ts';
 import { checkContinuity } from './continuity.ts';
 import { checkAuthority, fundsOf, isInternalTransfer, type FundInfo } from './authority.ts';
@@ -124,40 +124,45 @@ function amountOf(ev: Envelope): bigint | null {
   return ev.type === 'donation' || ev.type === 'transfer' || ev.type === 'disbursement' ? BigInt(b.amount!.value) : null;
 }
 
-/** Signature verifications in flight at once: enough to keep WebCrypto's threads busy;
- * thousands at once cost more (queueing, GC) than they gain. */
-const SIG_CONCURRENCY = 32;
+/**
+ * Event signatures checked early: each entry's signature is handed to the engine as soon as
+ * the entry is proven and parsed, with every key the entries so far could vouch for (org.
+ * register / org.keys come before what they vouch for), so WebCrypto works on them while
+ * the rest of the bundle is parsed and hashed. KeyHistory then applies the order-dependent
+ * rule with these answers, and verifies itself (noble) any signature not among them.
+ */
+class EarlySignatures {
+  readonly #engine: SigEngine;
+  readonly #candidates = new Map<string, Map<string, Uint8Array[]>>();
+  readonly #out = new Map<number, Map<string, boolean>>();
+  readonly #jobs: Promise<void>[] = [];
 
-/** Signature answers by entry seq and candidate public key (hex), computed in parallel. */
-async function precomputeSignatures(proven: readonly Proven[], engine: SigEngine): Promise<Map<number, Map<string, boolean>>> {
-  const candidates = candidateKeys(proven.map((p) => p.entry));
-  const out = new Map<number, Map<string, boolean>>();
-  const jobs: Array<{ m: Map<string, boolean>; pub: Uint8Array; msg: Uint8Array; sig: Uint8Array }> = [];
-  for (const { entry: e, bytes } of proven) {
+  constructor(engine: SigEngine) {
+    this.#engine = engine;
+  }
+
+  add(e: Entry, bytes: Uint8Array): void {
+    learnCandidateKeys(this.#candidates, e); // entry 0 is signed by a key it registers
     const parts = splitSigFast(e.event.sig);
-    if (parts === null) continue;
-    const pubs = candidates.get(e.event.org)?.get(hex(parts.keyId));
-    if (!pubs) continue;
+    if (parts === null) return;
+    const pubs = this.#candidates.get(e.event.org)?.get(hex(parts.keyId));
+    if (!pubs) return;
     // The signed bytes, cut out of the entry's proven canonical bytes (fast.ts), else serialised.
     let msg: Uint8Array | null = signingBytesFromEntry(bytes, e);
     try {
       msg ??= signingBytes(e.event);
     } catch {
-      continue;
+      return;
     }
-    const m = new Map<string, boolean>();
-    out.set(e.seq, m);
-    for (const pub of pubs) jobs.push({ m, pub, msg, sig: parts.signature });
+    const m = this.#out.get(e.seq) ?? new Map<string, boolean>();
+    this.#out.set(e.seq, m);
+    for (const pub of pubs) this.#jobs.push(this.#engine.verify(pub, msg, parts.signature).then((ok) => void m.set(hex(pub), ok)));
   }
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const j = jobs[next++]!;
-      j.m.set(hex(j.pub), await engine.verify(j.pub, j.msg, j.sig));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(SIG_CONCURRENCY, jobs.length) }, worker));
-  return out;
+
+  async done(): Promise<Map<number, Map<string, boolean>>> {
+    await Promise.all(this.#jobs);
+    return this.#out;
+  }
 }
 
 function failedResult(problems: Problem[]): VerifyResult {
@@ -227,6 +232,7 @@ async function verify(bundle: unknown, opts: VerifyOptions): Promise<VerifyResul
 
   // --- 2. Entries: bytes, proof, parse, shape.
   const byIndex = new Map<number, Proven>();
+  const early = new EarlySignatures(await sigEngine(opts.engine ?? 'auto'));
   const batch = cp !== null ? new InclusionBatch(cp.size, cp.root) : null;
   const seen = new Set<number>();
   let last = -1;
@@ -291,6 +297,7 @@ async function verify(bundle: unknown, opts: VerifyOptions): Promise<VerifyResul
       add('bad_entry', `event ${event} is timed ${entry.event.time}, more than 5 minutes after its entry's time ${entry.time}`, { index, event });
     }
     byIndex.set(index, { entry, leaf, bytes });
+    early.add(entry, bytes);
   });
 
   const proven = [...byIndex.values()].sort((a, b) => a.entry.seq - b.entry.seq);
@@ -318,8 +325,7 @@ async function verify(bundle: unknown, opts: VerifyOptions): Promise<VerifyResul
   // --- 3. Signatures, by keys the bundle's own entries vouch for. The curve work is done
   // first, all at once (sig.ts: WebCrypto runs it off the main thread, in parallel), for
   // every key the entries could vouch for; KeyHistory then applies the order-dependent rule.
-  const engine = await sigEngine(opts.engine ?? 'auto');
-  const keys = new KeyHistory(problems, await precomputeSignatures(proven, engine));
+  const keys = new KeyHistory(problems, await early.done());
   const signers = new Map<number, SignerInfo>();
   for (const entry of entries) {
     const s = keys.check(entry);

@@ -51,21 +51,24 @@ function parseKey(key: string): { name: string; id: Uint8Array; publicKey: Uint8
  */
 export function candidateKeys(entries: readonly Entry[]): Map<string, Map<string, Uint8Array[]>> {
   const out = new Map<string, Map<string, Uint8Array[]>>();
+  for (const e of entries) learnCandidateKeys(out, e);
+  return out;
+}
+
+/** Adds the keys `e` registers or adds (if any) to `into` (see candidateKeys). */
+export function learnCandidateKeys(into: Map<string, Map<string, Uint8Array[]>>, e: Entry): void {
   const put = (org: string, key: string) => {
     const p = parseKey(key);
     if (!p || p.name !== org) return;
-    let byId = out.get(org);
-    if (!byId) out.set(org, (byId = new Map()));
+    let byId = into.get(org);
+    if (!byId) into.set(org, (byId = new Map()));
     const id = hex(p.id);
     const l = byId.get(id) ?? [];
     if (!l.some((k) => hex(k) === hex(p.publicKey))) l.push(p.publicKey);
     byId.set(id, l);
   };
-  for (const e of entries) {
-    if (e.event.type === 'org.register') for (const k of (e.event as Envelope<'org.register'>).body.keys) put((e.event as Envelope<'org.register'>).body.org, k);
-    else if (e.event.type === 'org.keys') for (const k of (e.event as Envelope<'org.keys'>).body.add) put((e.event as Envelope<'org.keys'>).body.org, k);
-  }
-  return out;
+  if (e.event.type === 'org.register') for (const k of (e.event as Envelope<'org.register'>).body.keys) put((e.event as Envelope<'org.register'>).body.org, k);
+  else if (e.event.type === 'org.keys') for (const k of (e.event as Envelope<'org.keys'>).body.add) put((e.event as Envelope<'org.keys'>).body.org, k);
 }
 
 export class KeyHistory {
