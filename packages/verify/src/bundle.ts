@@ -141,25 +141,38 @@ class EarlySignatures {
     this.#engine = engine;
   }
 
+  readonly #later: Array<[Entry, Uint8Array]> = [];
+
   add(e: Entry, bytes: Uint8Array): void {
     learnCandidateKeys(this.#candidates, e); // entry 0 is signed by a key it registers
+    if (!this.#schedule(e, bytes)) this.#later.push([e, bytes]);
+  }
+
+  /** False when no key known so far has the sig's key id (tried again at the end). */
+  #schedule(e: Entry, bytes: Uint8Array): boolean {
     const parts = splitSigFast(e.event.sig);
-    if (parts === null) return;
+    if (parts === null) return true;
     const pubs = this.#candidates.get(e.event.org)?.get(hex(parts.keyId));
-    if (!pubs) return;
+    if (!pubs) return false;
     // The signed bytes, cut out of the entry's proven canonical bytes (fast.ts), else serialised.
     let msg: Uint8Array | null = signingBytesFromEntry(bytes, e);
     try {
       msg ??= signingBytes(e.event);
     } catch {
-      return;
+      return true;
     }
     const m = this.#out.get(e.seq) ?? new Map<string, boolean>();
     this.#out.set(e.seq, m);
     for (const pub of pubs) this.#jobs.push(this.#engine.verify(pub, msg, parts.signature).then((ok) => void m.set(hex(pub), ok)));
+    return true;
   }
 
   async done(): Promise<Map<number, Map<string, boolean>>> {
+    // Entries signed by a key an entry later in the bundle adds (a bundle out of order, or a
+    // key used before it is added): precomputed too, so that KeyHistory never falls back to
+    // noble for thousands of them.
+    for (const [e, bytes] of this.#later) this.#schedule(e, bytes);
+    this.#later.length = 0;
     await Promise.all(this.#jobs);
     return this.#out;
   }
