@@ -11,19 +11,11 @@
 //
 // The server (startServer, quiet) and the ceiling apps run in a child process, autocannon
 // and the writer in this one, so the load generator does not share the server's event loop.
-import { securityHeaders } from '../src/http/app.ts';
-import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import express, { type NextFunction, type Request, type Response } from 'express';
-import { donorCommitment, type Envelope, type UnsignedEvent } from '@cotc/ledger';
 import { startServer } from '../src/server.ts';
-import { eventSigner } from '../src/crypto/sign-node.ts';
-import { machine, percentile, table } from './bench-util.ts';
-import { benchEntries, benchLogDir, donationId, makeLog, readBenchKeys, ROUND } from './make-log.ts';
+import { ceilingServers, CONNECTIONS, DURATION, forkChild, machine, measure, percentile, sampleReads, startWriter, table, WARMUP, type Measured } from './bench-util.ts';
+import { benchEntries, benchLogDir, makeLog, readBenchKeys } from './make-log.ts';
 
 // ---- the server process -------------------------------------------------------------
 
@@ -32,63 +24,15 @@ type FromChild = { type: 'ready'; url: string; size: number } | { type: 'ceiling
 
 async function serverProcess(dir: string): Promise<void> {
   const s = await startServer(dir, { port: 0, host: '127.0.0.1', quiet: true });
-  const extra: http.Server[] = [];
-  const listen = (server: http.Server) =>
-    new Promise<string>((resolve) => {
-      server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
-      server.keepAliveTimeout = 5_000;
-      extra.push(server);
-    });
+  const closers: Array<() => void> = [];
   const send = (m: FromChild) => process.send!(m);
   process.on('message', async (m: ToChild) => {
     if (m.type === 'ceiling') {
-      // The ceiling: the same express setup as src/http/app.ts (settings, a request
-      // observer on finish/close, security headers, CORS on reads), one constant answer.
-      const app = express();
-      app.disable('x-powered-by');
-      app.set('etag', false);
-      app.set('query parser', 'simple');
-      let observed = 0;
-      app.use((_req: Request, res: Response, next: NextFunction) => {
-        const t0 = performance.now();
-        let seen = false;
-        const observe = () => {
-          if (seen) return;
-          seen = true;
-          observed += performance.now() - t0;
-        };
-        res.on('finish', observe);
-        res.on('close', observe);
-        next();
-      });
-      app.use(securityHeaders);
-      app.use((req: Request, res: Response, next: NextFunction) => {
-        if (req.method === 'GET' || req.method === 'HEAD') res.set('Access-Control-Allow-Origin', '*');
-        next();
-      });
-      for (const [name, b] of Object.entries(m.bodies)) {
-        if (b.text !== undefined) app.get('/' + name, (_req, res) => void res.type('text/plain; charset=utf-8').send(b.text));
-        else app.get('/' + name, (_req, res) => void res.json(b.json));
-      }
-      // Plain node:http: the same bodies, serialised per request as res.json does.
-      const plain = http.createServer((req, res) => {
-        const b = m.bodies[(req.url ?? '/').slice(1)];
-        if (!b) {
-          res.writeHead(404).end();
-          return;
-        }
-        if (b.text !== undefined) res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(b.text);
-        else res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(b.json));
-      });
-      const e = await listen(http.createServer(app));
-      const p = await listen(plain);
-      void observed;
-      send({ type: 'ceiling', express: e, plain: p });
+      const c = await ceilingServers(m.bodies);
+      closers.push(c.close);
+      send({ type: 'ceiling', express: c.express, plain: c.plain });
     } else if (m.type === 'stop') {
-      for (const x of extra) {
-        x.closeAllConnections();
-        x.close();
-      }
+      for (const close of closers) close();
       await s.close();
       send({ type: 'stopped' });
       process.exit(0);
@@ -99,139 +43,7 @@ async function serverProcess(dir: string): Promise<void> {
 
 // ---- the load generator -------------------------------------------------------------
 
-interface Autocannon {
-  (opts: Record<string, unknown>): Promise<AcResult>;
-}
-interface AcResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number };
-  throughput: { average: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  duration: number;
-}
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
-
-const DURATION = Number(process.env.BENCH_DURATION ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const WRITE_RATE = Number(process.env.BENCH_WRITE_RATE ?? 1000);
-const WARMUP = 2;
-const load1 = () => os.loadavg()[0]!;
-
-interface Measured {
-  rps: number;
-  p50: number;
-  p99: number;
-  mbps: number;
-  bad: number;
-  load: number;
-}
-
-async function cannon(url: string, paths: string[], duration = DURATION): Promise<Measured> {
-  let i = 0;
-  const r = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration,
-    requests: [
-      {
-        setupRequest: (req: { path: string }) => {
-          req.path = paths[i++ % paths.length]!;
-          return req;
-        },
-      },
-    ],
-  });
-  if (process.env.BENCH_DEBUG) console.error(JSON.stringify({ ...r, latency: undefined, requests: r.requests, statusCodeStats: (r as unknown as { statusCodeStats: unknown }).statusCodeStats }).slice(0, 1500));
-  return {
-    rps: Math.round(r.requests.total / r.duration),
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    mbps: r.throughput.average / 2 ** 20,
-    bad: r.non2xx + r.errors + r.timeouts,
-    load: load1(),
-  };
-}
-
-async function measure(url: string, paths: string[]): Promise<Measured> {
-  await cannon(url, paths, WARMUP);
-  return cannon(url, paths);
-}
-
-/** A writer posting arrays of signed donations at a steady rate, in the background. */
-function startWriter(base: string, dir: string, rate: number, seconds: number) {
-  const keys = readBenchKeys(dir);
-  const sign = eventSigner(keys['children-foundation']!) as (u: UnsignedEvent) => Envelope;
-  const tag = Date.now().toString(36);
-  const per = 100;
-  const tickMs = (per / rate) * 1000;
-  const total = Math.ceil((rate * seconds) / per) * per;
-  const batches: string[] = [];
-  const time = new Date().toISOString();
-  for (let b = 0; b < total / per; b++) {
-    const evs: Envelope[] = [];
-    for (let k = 0; k < per; k++) {
-      const id = `w-${tag}-${b * per + k}`;
-      evs.push(
-        sign({ v: 1, type: 'donation', id, org: 'children-foundation', time, body: { fund: 'music-classrooms', amount: { currency: 'CNY', value: String(100 + ((b * 7 + k) % 4900)) }, donor: donorCommitment(id, 'w' + k), channel: 'goods-for-good' } }),
-      );
-    }
-    batches.push(JSON.stringify(evs));
-  }
-  let next = 0;
-  let accepted = 0;
-  let refused = 0;
-  let inflight = 0;
-  let skipped = 0;
-  const acks: number[] = [];
-  let t0 = 0;
-  let stopped = false;
-  const done: Array<Promise<void>> = [];
-  const post = async (body: string) => {
-    inflight++;
-    const t = performance.now();
-    try {
-      const r = await fetch(base + '/v1/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      const j = (await r.json()) as Array<{ status: number }>;
-      for (const x of j) if (x.status === 201) accepted++;
-      else refused++;
-      acks.push(performance.now() - t);
-    } catch {
-      refused += per;
-    } finally {
-      inflight--;
-    }
-  };
-  let timer: NodeJS.Timeout | undefined;
-  return {
-    prepared: total,
-    start() {
-      t0 = performance.now();
-      let due = 0;
-      timer = setInterval(() => {
-        // Keep to the schedule: post every batch that is due, at most 8 arrays in flight.
-        due = Math.floor((performance.now() - t0) / tickMs) + 1;
-        while (next < due && next < batches.length && !stopped) {
-          if (inflight >= 8) {
-            skipped++;
-            next++;
-            continue;
-          }
-          done.push(post(batches[next++]!));
-        }
-      }, Math.max(5, tickMs / 2));
-    },
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      const ms = performance.now() - t0;
-      await Promise.all(done);
-      acks.sort((a, b) => a - b);
-      return { eps: Math.round((accepted / ms) * 1000), accepted, refused, skipped, p50: percentile(acks, 50), p99: percentile(acks, 99), exhausted: next >= batches.length };
-    },
-  };
-}
 
 async function benchMain(): Promise<void> {
   const N = benchEntries();
@@ -241,33 +53,10 @@ async function benchMain(): Promise<void> {
   const built = await makeLog(benchLogDir(N), N);
   const dir = built.dir;
 
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [], {
-    execArgv: [...process.execArgv, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
-    env: { ...process.env, COTC_BENCH_HTTP_ROLE: 'server', COTC_BENCH_DIR: dir },
-    stdio: 'inherit',
-  });
-  const inbox: FromChild[] = [];
-  const waiters: Array<() => void> = [];
-  let exited: number | null | undefined;
-  const wake = () => {
-    for (const w of waiters.splice(0)) w();
-  };
-  child.on('message', (m: FromChild) => {
-    inbox.push(m);
-    wake();
-  });
-  child.once('exit', (code) => {
-    exited = code;
-    wake();
-  });
-  const next = async <T extends FromChild['type']>(type: T): Promise<Extract<FromChild, { type: T }>> => {
-    for (;;) {
-      const i = inbox.findIndex((m) => m.type === type);
-      if (i >= 0) return inbox.splice(i, 1)[0] as Extract<FromChild, { type: T }>;
-      if (exited !== undefined) throw new Error(`the server process exited (${exited})`);
-      await new Promise<void>((r) => waiters.push(r));
-    }
-  };
+  const { child, next, exited: hasExited } = forkChild<FromChild>(fileURLToPath(import.meta.url), { COTC_BENCH_HTTP_ROLE: 'server', COTC_BENCH_DIR: dir }, [
+    ...process.execArgv,
+    ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+  ]);
   const ready = await next('ready');
   const base = ready.url;
   console.log(`server: ${base}, log size ${ready.size.toLocaleString('en-US')} (data dir ${dir})\n`);
@@ -276,31 +65,7 @@ async function benchMain(): Promise<void> {
     // Samples: donations whose money has moved (rounds drained, see make-log), and events
     // at uniformly random positions of the log (so mostly donations, as in the log).
     const meta = built.meta;
-    const movedBelow = Math.max(ROUND, (meta.rounds - 6) * ROUND);
-    let seed = 20201231;
-    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-    const traces: Array<{ path: string; bytes: number; entries: number; nodes: number; hops: string; body: unknown }> = [];
-    for (let tries = 0; traces.length < 200 && tries < 600; tries++) {
-      const id = donationId(Math.floor(rnd() * movedBelow));
-      const r = await fetch(`${base}/v1/donations/${id}/trace`);
-      const text = await r.text();
-      if (r.status !== 200) continue;
-      const b = JSON.parse(text) as { entries: unknown[]; trace: { nodes: Array<{ type: string }> } };
-      const types = b.trace.nodes.map((n) => n.type);
-      if (!types.includes('transfer') || !types.includes('disbursement')) continue;
-      traces.push({ path: `/v1/donations/${id}/trace`, bytes: Buffer.byteLength(text), entries: b.entries.length, nodes: types.length, hops: types.join('→'), body: b });
-    }
-    const size = ready.size;
-    const events: Array<{ path: string; bytes: number; type: string; body: unknown }> = [];
-    for (let k = 0; k < 500; k++) {
-      const seq = Math.floor(rnd() * size);
-      const e = (await (await fetch(`${base}/v1/entries?start=${seq}&limit=1`)).json()) as { entries: Array<{ data: string }> };
-      const entry = JSON.parse(Buffer.from(e.entries[0]!.data, 'base64').toString('utf8')) as { event: { id: string; type: string } };
-      const r = await fetch(`${base}/v1/events/${entry.event.id}`);
-      const text = await r.text();
-      if (r.status !== 200) throw new Error(`GET /v1/events/${entry.event.id}: ${r.status}`);
-      events.push({ path: `/v1/events/${entry.event.id}`, bytes: Buffer.byteLength(text), type: entry.event.type, body: JSON.parse(text) });
-    }
+    const { traces, events } = await sampleReads(base, meta.rounds, ready.size);
     const checkpoint = await (await fetch(`${base}/checkpoint`)).text();
     const median = <T extends { bytes: number }>(xs: T[]) => [...xs].sort((a, b) => a.bytes - b.bytes)[Math.floor(xs.length / 2)]!;
     const mt = median(traces);
@@ -333,7 +98,7 @@ async function benchMain(): Promise<void> {
     await run('event', base, eventPaths);
     await run('checkpoint', base, ['/checkpoint']);
     const seconds = 2 * (WARMUP + DURATION) + 6;
-    const writer = startWriter(base, dir, WRITE_RATE, seconds);
+    const writer = startWriter(base, readBenchKeys(dir), WRITE_RATE, seconds);
     writer.start();
     await run('trace+w', base, tracePaths);
     await run('event+w', base, eventPaths);
@@ -371,7 +136,7 @@ async function benchMain(): Promise<void> {
   } finally {
     child.send({ type: 'stop' } satisfies ToChild);
     await Promise.race([next('stopped').catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);
-    if (exited === undefined) await new Promise((r) => child.once('exit', r));
+    if (hasExited() === undefined) await new Promise((r) => child.once('exit', r));
   }
 }
 

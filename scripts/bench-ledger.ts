@@ -15,7 +15,7 @@ import { LogService } from '../src/log/service.ts';
 import { LevelStore } from '../src/storage/level.ts';
 import { VerifyPool } from '../src/crypto/verify-pool.ts';
 import { startServer } from '../src/server.ts';
-import { machine, percentile, rate, table } from './bench-util.ts';
+import { machine, percentile, rate, signatureCeiling, storageOnly, table } from './bench-util.ts';
 
 const N = Number(process.env.BENCH_EVENTS ?? 100_000);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cotc-bench-'));
@@ -43,42 +43,7 @@ function makeEvents(operatorKey: string, n: number, tag: string) {
   return { setup, events };
 }
 
-async function ceiling(events: Envelope[]) {
-  // One core: verifyStrictNode over real events. Two cores: the same in two workers.
-  const sample = events.slice(0, 20000);
-  const key = (await import('@cotc/ledger')).splitSig;
-  const pub = parseSignerKeyPub(sample);
-  const msgs = sample.map((e) => {
-    const { sig: _s, ...u } = e;
-    return { m: canonicalBytes(u), s: key(e.sig)!.signature };
-  });
-  let t = performance.now();
-  for (const x of msgs) if (!verifyStrictNode(pub, x.m, x.s)) throw new Error('bad sig in bench');
-  const one = rate(msgs.length, performance.now() - t);
-  const code = `
-    const { parentPort, workerData } = require('node:worker_threads');
-    const crypto = require('node:crypto');
-    const key = crypto.createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(workerData.pub)]), format: 'der', type: 'spki' });
-    let ok = 0;
-    for (const x of workerData.msgs) if (crypto.verify(null, Buffer.from(x.m), key, Buffer.from(x.s))) ok++;
-    parentPort.postMessage(ok);`;
-  const cores = os.cpus().length;
-  t = performance.now();
-  await Promise.all(
-    Array.from({ length: cores }, () => new Promise((res, rej) => {
-      const w = new Worker(code, { eval: true, workerData: { pub, msgs } });
-      w.once('message', res);
-      w.once('error', rej);
-    })),
-  );
-  const all = rate(msgs.length * cores, performance.now() - t);
-  return { one, all, cores };
-}
-
 let benchPub: Uint8Array | null = null;
-function parseSignerKeyPub(_s: Envelope[]): Uint8Array {
-  return benchPub!;
-}
 
 async function inProcess(concurrency: number, threads: number) {
   const dir = path.join(tmp, `inproc-${concurrency}-${threads}`);
@@ -132,46 +97,6 @@ function split(events: Envelope[]) {
   return { parse, schema, canonical, signature, hashing };
 }
 
-async function storageOnly(batch: number) {
-  const dir = path.join(tmp, `store-${batch}`);
-  const store = new LevelStore(dir);
-  await store.open();
-  const total = Math.min(N, 100_000);
-  const entry = new Uint8Array(700).fill(97);
-  const mem = new MemoryHashStore();
-  let size = 0;
-  let commitMs = 0;
-  const t0 = performance.now();
-  while (size < total) {
-    const n = Math.min(batch, total - size);
-    const entries: Uint8Array[] = [];
-    for (let i = 0; i < n; i++) {
-      const e = entry.slice();
-      e.set(new TextEncoder().encode(String(size + i)), 0);
-      entries.push(e);
-      const hs = await storedHashes(size + i, leafHash(e), mem);
-      mem.writeHashes(storedHashIndex(0, size + i), hs);
-    }
-    const tiles = await Promise.all(newTiles(size, size + n).map(async (t) => ({ l: t.l, n: t.n, data: await readTileData(t, mem) })));
-    const t = performance.now();
-    await store.commit({
-      fromSize: size,
-      entries,
-      tiles,
-      ids: entries.map((_, i) => [`id-${size + i}`, size + i]),
-      traces: entries.map((_, i) => [`d:id-${size + i}`, size + i]),
-      donations: [],
-      state: [],
-      head: { size: size + n, checkpoint: `checkpoint ${size + n}\n` },
-    });
-    commitMs += performance.now() - t;
-    size += n;
-  }
-  const ms = performance.now() - t0;
-  await store.close();
-  return { total: rate(total, ms), commitOnly: rate(total, commitMs) };
-}
-
 async function overHttp(mode: 'batched' | 'single', concurrency: number, count: number) {
   const dir = path.join(tmp, `http-${mode}-${concurrency}`);
   // Raw throughput from one client: the per-client write limits (src/http/ratelimit.ts) off.
@@ -215,7 +140,7 @@ benchPub = parseSignerKey(generateKey('x').signerKey).publicKey; // replaced bel
   const { parseVerifierKey } = await import('@cotc/tlog');
   benchPub = parseVerifierKey(reg.body.keys[0]!).publicKey;
 }
-const c = await ceiling(gen.events);
+const c = await signatureCeiling(benchPub!, gen.events);
 const sp = split(gen.events);
 console.log(table(['stage (per event, µs)', 'parse', 'schema', 'canonical', 'signature', 'leaf hash'], [['main thread', sp.parse, sp.schema, sp.canonical, sp.signature, sp.hashing]]));
 console.log();
@@ -232,7 +157,7 @@ rows.push(['HTTP, arrays of 1000, 4 clients', hb.eps, hb.p50, hb.p99, `${((hb.ep
 const hs = await overHttp('single', 64, Math.min(N, 20_000));
 rows.push(['HTTP, single posts, 64 clients', hs.eps, hs.p50, hs.p99, `${((hs.eps / c.all) * 100).toFixed(0)}%`]);
 for (const b of [100, 1000]) {
-  const r = await storageOnly(b);
+  const r = await storageOnly(path.join(tmp, `store-${b}`), Math.min(N, 100_000), b);
   rows.push([`storage only, synced batches of ${b}`, r.total, '', '', `commit alone ${r.commitOnly.toLocaleString('en-US')}/s`]);
 }
 console.log(table(['path', 'events/s', 'p50 ack ms', 'p99 ack ms', 'note'], rows));
