@@ -3,6 +3,8 @@
 //   ledger  100k signed events through the sequencer, in process and over HTTP (scripts/bench-ledger.ts)
 //   http    read endpoints under autocannon, against express's ceiling (scripts/bench-http.ts)
 //   audit   replay rate of a large log, with and without signatures (scripts/bench-audit.ts)
+//   scale   issue 10's figures per log size: ingest, storage vs hypercore, RSS, start-up, audit,
+//           reads vs express (scripts/bench-scale.ts; --sizes 10k,1M,10M --mixed-seconds 60)
 export {};
 
 const benches: Record<string, string> = {
@@ -10,6 +12,7 @@ const benches: Record<string, string> = {
   ledger: './bench-ledger.ts',
   http: './bench-http.ts',
   audit: './bench-audit.ts',
+  scale: './bench-scale.ts',
   verify: './bench-verify.ts', // verifyBundle on 100/1,000/10,000-entry bundles, node and Chromium (scripts/bench-verify.ts)
 };
 const name = process.argv[2] ?? 'tlog';
