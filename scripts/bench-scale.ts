@@ -110,7 +110,10 @@ async function inProcessIngest(dir: string, events: Envelope[]) {
   const log = await LogService.open({ store: new LevelStore(dd.storePath), logKey: dd.logKey, pool });
   const openMs = performance.now() - t0;
   try {
-    const eps = await drive(events, 4, (c) => log.submitMany(c));
+    // A warm-up (the sequencer's code compiled, its caches filled), not counted.
+    const warm = Math.min(2000, Math.floor(events.length / 5));
+    await drive(events.slice(0, warm), 2, (c) => log.submitMany(c));
+    const eps = await drive(events.slice(warm), 4, (c) => log.submitMany(c));
     return { eps, openMs, size: log.size };
   } finally {
     await log.close();
