@@ -1,8 +1,10 @@
-// Every string the donor page shows, in one table keyed by message id, so that a Chinese
-// or Thai table can follow (add `zh`/`th` tables with the same keys and pick one by
-// navigator.language in setLanguage). `{name}` is a placeholder filled by t().
-// Messages that come from the verifier (@cotc/verify problem messages) are English and are
-// shown as they are, next to their stable code (e.g. bad_inclusion_proof).
+// Every string the donor page shows, in tables keyed by message id: English (en),
+// Simplified Chinese (zh-CN) and Thai (th), each with every key (the type says so); the
+// page picks one (client/locale.ts: ?lang=, remembered, navigator.languages). `{name}` is
+// a placeholder filled by t(). test/web/strings.test.ts fails on a user-visible literal in
+// the client that bypasses the tables. Messages that come from the verifier (@cotc/verify
+// problem messages) are English and are shown as they are, next to their stable code
+// (e.g. bad_inclusion_proof); what the data says (names, purposes) is shown as written.
 
 export const en = {
   'app.name': 'Charities on the Chain',
@@ -14,6 +16,8 @@ export const en = {
     'Every check on this page runs in your browser with @cotc/verify and trusts only the log’s public key: the checkpoint’s signature, every inclusion proof, every signature, every amount.',
   'noscript': 'This page verifies donations in your browser and needs JavaScript. The same checks are available on the command line: pnpm cotc verify <donation-id> --server URL.',
   'loading': 'Loading…',
+  'lang.label': 'Language',
+  'time.utc': '{time} UTC',
 
   // Home
   'home.title': 'Where did my gift go?',
@@ -41,6 +45,9 @@ export const en = {
     'Every step below is in the log — proven by an inclusion proof against a checkpoint of {size} entries signed by the log key — signed by its organisation, and the amounts add up.',
   'status.failed': 'Verification failed',
   'status.failedText': '{count} problem(s) found. What the server claims below is not proven: see the reasons.',
+  'status.mismatch': 'This receipt does not match this donation',
+  'status.mismatchText':
+    'The path of the money below is verified: every step is proven against a checkpoint of {size} entries signed by the log key. Only the receipt secret you gave is not this donation’s: check it for a typo, or it belongs to another donation.',
   'status.notFound': 'Not in the log',
   'status.notFoundText': 'The server says there is no donation {id} in the log.',
   'status.error': 'Could not check',
@@ -57,10 +64,14 @@ export const en = {
   'donation.org': 'Received by',
   'donation.time': 'Recorded',
   'donation.seq': 'Log entry',
-  'donation.paid': 'Paid out to payees',
+  'donation.delivered': 'Paid and delivered (confirmed)',
+  'donation.awaiting': 'Paid, awaiting confirmation',
   'donation.unspent': 'Not yet spent',
+  'donation.state': 'What happened',
+  'donation.refundedText': 'This donation was refunded: {amount} went back to the donor.',
+  'donation.fundPurpose': 'What the fund is for:',
   'receipt.matched': 'Your receipt secret matches: this donation is yours.',
-  'receipt.mismatch': 'The receipt secret does not match this donation (not yours, or mistyped).',
+  'receipt.mismatch': 'This receipt does not match this donation: the secret may be mistyped, or it belongs to another donation.',
   'receipt.notGiven': 'Have the receipt secret? Enter it to prove this donation is yours. It stays in this browser.',
   'receipt.label': 'Receipt secret',
   'receipt.submit': 'Check',
@@ -108,14 +119,14 @@ export const en = {
   // Diagram
   'diagram.title': 'Where the money went',
   'diagram.desc': 'From the donation (left) through funds and grants to payments and confirmed deliveries (right). Band widths are proportional to amounts.',
-  'diagram.hint': 'Scroll sideways to see the whole path →',
+  'diagram.descPhone': 'From the donation (top) through funds and grants to payments and confirmed deliveries (bottom), with the amount that went each way. Tap a step to see its details.',
+  'diagram.legend.awaiting': 'awaiting confirmation',
   'diagram.legend.ok': 'verified',
   'diagram.legend.bad': 'failed',
   'diagram.legend.unspent': 'not yet spent',
   'diagram.legend.confirms': 'confirms delivery',
   'diagram.label': 'The path of donation {id}: {count} steps. Use Tab to move between steps and Enter to see details.',
   'diagram.unspent': 'Not yet spent',
-  'diagram.inFund': 'in {fund}',
   'diagram.of': 'of {amount}',
   'diagram.toFund': '→ {fund}',
   'diagram.toPayee': 'to {payee}',
@@ -123,7 +134,7 @@ export const en = {
   'diagram.undoes': 'undoes {event}',
   'diagram.ok': '✓ Verified',
   'diagram.bad': '✗ {reason}',
-  'diagram.nodeLabel': '{type} {id}, {amount}. {status}',
+  'diagram.nodeLabel': '{type} {amount}. {status}',
   'diagram.empty': 'No steps to draw.',
   'list.title': 'The path as a list',
 
@@ -133,6 +144,13 @@ export const en = {
   'type.confirmation': 'Delivery confirmed',
   'type.reversal': 'Reversal',
   'type.internal': 'Internal move',
+  'type.other': 'Event {type}',
+  'state.delivered': 'Delivered, confirmed by {org}',
+  'state.awaiting': 'Paid, awaiting confirmation of delivery',
+  'state.refunded': 'Refunded to the donor',
+  'state.returned': 'Returned: the money came back to {fund}',
+  'state.movedBack': 'Moved back to {fund}',
+  'state.inFund': 'Still in fund {fund}',
   'diagram.internalBy': 'between {org}’s own funds',
   'diagram.moves': 'Moved {count} times',
   'diagram.restricted': 'restricted to: {purpose}',
@@ -254,11 +272,45 @@ export const en = {
 export type MessageId = keyof typeof en;
 export type Messages = { [K in MessageId]: string };
 
+/** The languages the page speaks, each by its own name (the switcher shows these). */
+export type Lang = 'en' | 'zh-CN' | 'th';
+export const LANGS: ReadonlyArray<{ code: Lang; name: string }> = [
+  { code: 'en', name: 'English' },
+  { code: 'zh-CN', name: '简体中文' },
+  { code: 'th', name: 'ไทย' },
+];
+
+/** The page's language for a BCP 47 tag (zh, zh-CN, zh-Hans-… → zh-CN; th-TH → th; en-GB → en), or null. */
+export function matchLanguage(tag: string): Lang | null {
+  const t0 = tag.trim().toLowerCase();
+  if (!t0) return null;
+  if (t0 === 'zh' || t0.startsWith('zh-cn') || t0.startsWith('zh-hans') || t0.startsWith('zh-sg') || t0.startsWith('zh-my')) return 'zh-CN';
+  if (t0 === 'th' || t0.startsWith('th-')) return 'th';
+  if (t0 === 'en' || t0.startsWith('en-')) return 'en';
+  return null;
+}
+
+import { th } from './strings-th.ts';
+import { zhCN } from './strings-zh.ts';
+
+export const TABLES: Record<Lang, Messages> = { en, 'zh-CN': zhCN, th };
+
 let table: Messages = en;
+let current: Lang = 'en';
 
 /** Replaces the table (a translation); missing ids fall back to English. */
 export function setMessages(m: Partial<Messages>): void {
   table = { ...en, ...m };
+}
+
+/** Chooses the language of every later t(). */
+export function setLanguage(lang: Lang): void {
+  current = lang;
+  table = TABLES[lang];
+}
+
+export function language(): Lang {
+  return current;
 }
 
 /** The message `id`, with `{name}` placeholders filled from `params`. */

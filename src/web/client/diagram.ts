@@ -2,17 +2,14 @@
 // money, each band labelled with its amount, each card marked ✓ Verified or ✗ and why
 // (in text, not by colour alone). Cards are focusable buttons: click, Enter or Space opens
 // their details. Styling is by classes only (app.css): no style attributes (CSP).
-import { formatAmount } from '@cotc/ledger';
 import type { NodeResult, Problem, VerifyResult } from '@cotc/verify';
 import { t, reason, type MessageId } from '../strings.ts';
-import { s, u, cut } from './dom.ts';
+import { h, s, u } from './dom.ts';
 import { bandPath, curvePath, layoutTrace, CARD_W, LINE, type LNode, type Layout } from './layout.ts';
-import { orgLabel, type BundleFacts, type PageNode } from './facts.ts';
+import { fundName, orgName, payeeName, stepStates, type BundleFacts, type PageNode, type StepState } from './facts.ts';
+import { list, money } from './locale.ts';
 
-export function money(value: string | undefined | null, currency: string): string {
-  if (value === undefined || value === null) return '';
-  return /^[0-9]+$/.test(value) && /^[A-Z]{3}$/.test(currency) ? formatAmount({ currency, value }) : `${u(value, 40)} ${u(currency, 8)}`;
-}
+export { money };
 
 /** The type label of a node: moves between one org's own funds are said to be what they are. */
 export function nodeTypeName(n: PageNode): string {
@@ -23,7 +20,76 @@ export function nodeTypeName(n: PageNode): string {
 
 export function typeName(type: string): string {
   const id = `type.${type}` as MessageId;
-  return ['donation', 'transfer', 'disbursement', 'confirmation', 'reversal'].includes(type) ? t(id) : u(type, 40);
+  return ['donation', 'transfer', 'disbursement', 'confirmation', 'reversal'].includes(type) ? t(id) : t('type.other', { type: u(type, 40) });
+}
+
+/** What happened to a step, in words (facts.ts stepStates), with its mark and class. */
+export function stateText(st: StepState | undefined, facts: BundleFacts): { text: string; cls: string; kind: string } | null {
+  if (!st) return null;
+  switch (st.kind) {
+    case 'delivered':
+      return { text: '✓ ' + t('state.delivered', { org: list(st.by.map((o) => u(orgName(facts, o)))) }), cls: 'c-delivered', kind: st.kind };
+    case 'awaiting':
+      return { text: '◷ ' + t('state.awaiting'), cls: 'c-wait', kind: st.kind };
+    case 'refunded':
+      return { text: '↩ ' + t('state.refunded'), cls: 'c-back', kind: st.kind };
+    case 'returned':
+      return { text: '↩ ' + t('state.returned', { fund: u(fundName(facts, st.fund)) }), cls: 'c-back', kind: st.kind };
+    case 'movedBack':
+      return { text: '↩ ' + t('state.movedBack', { fund: u(fundName(facts, st.fund)) }), cls: 'c-back', kind: st.kind };
+  }
+}
+
+const WIDE = /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/;
+const ZERO = /[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u0300-\u036f]/;
+
+/** A rough width of text in em (CJK 1, Thai marks 0, others about 0.56): fitTexts is the safety net. */
+export function textEm(x: string): number {
+  let w = 0;
+  for (const ch of x) w += WIDE.test(ch) ? 1 : ZERO.test(ch) ? 0 : /[A-Z@MW%]/.test(ch) ? 0.7 : 0.56;
+  return w;
+}
+
+function segments(x: string): string[] {
+  const Seg = (Intl as unknown as { Segmenter?: new (l?: string, o?: { granularity: string }) => { segment(s: string): Iterable<{ segment: string }> } }).Segmenter;
+  if (Seg) return Array.from(new Seg(undefined, { granularity: 'word' }).segment(x), (p) => p.segment);
+  return x.split(/(\s+)/);
+}
+
+/**
+ * Text wrapped into lines of at most `em` wide, at word boundaries (Intl.Segmenter: Thai
+ * and Chinese have no spaces), at most `max` lines; when more are needed the last ends
+ * with … (the full text is in the step's details and its hover title).
+ */
+export function wrapLines(x: string, em: number, max: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  const push = () => {
+    if (cur.trim()) lines.push(cur.trim());
+    cur = '';
+  };
+  for (const seg of segments(x)) {
+    if (textEm(cur + seg) <= em) {
+      cur += seg;
+      continue;
+    }
+    push();
+    let rest = seg.trimStart();
+    while (textEm(rest) > em) {
+      let i = 1;
+      while (i < rest.length && textEm(rest.slice(0, i + 1)) <= em) i++;
+      lines.push(rest.slice(0, i));
+      rest = rest.slice(i);
+    }
+    cur = rest;
+  }
+  push();
+  if (lines.length <= max) return lines;
+  const kept = lines.slice(0, max);
+  let last = kept[max - 1]!;
+  while (last.length > 1 && textEm(last + '…') > em) last = last.slice(0, -1);
+  kept[max - 1] = last + '…';
+  return kept;
 }
 
 /** The verifier's problem codes about one node (by event id, or by its entry index). */
@@ -52,19 +118,20 @@ interface CardLine {
   extra?: { text: string; cls: string };
 }
 
-function cardLines(ln: LNode, currency: string, problems: Problem[], facts: BundleFacts): CardLine[] {
+/** The card's text width in em (12 px text in a card CARD_W wide, 18 px in and 8 px spare). */
+const CARD_EM = (CARD_W - 26) / 12;
+
+function cardLines(ln: LNode, currency: string, problems: Problem[], facts: BundleFacts, states: Map<string, StepState>): CardLine[] {
+  const wrap = (text: string, cls: string, max: number): CardLine[] => wrapLines(text, CARD_EM, max).map((x) => ({ text: x, cls }));
   if (ln.kind === 'unspent') {
     return [
       { text: t('diagram.unspent'), cls: 'c-type' },
       { text: money(ln.value!.toString(), currency), cls: 'c-amount' },
-      { text: cut(t('diagram.inFund', { fund: u(ln.holder?.fund ?? '') }), 60), cls: 'c-sub' },
+      ...wrap(t('state.inFund', { fund: u(fundName(facts, ln.holder?.fund ?? '')) }), 'c-sub c-state', 3),
     ];
   }
   const n = ln.node! as PageNode;
-  const lines: CardLine[] = [
-    { text: nodeTypeName(n), cls: 'c-type' },
-    { text: cut(u(n.event), 60), cls: 'c-id' },
-  ];
+  const lines: CardLine[] = [{ text: nodeTypeName(n), cls: 'c-type' }];
   if (n.type !== 'confirmation') {
     const line: CardLine = { text: money(n.amount, currency), cls: 'c-amount' };
     if (n.type !== 'donation' && n.eventAmount && n.eventAmount.value !== n.amount) {
@@ -73,17 +140,19 @@ function cardLines(ln: LNode, currency: string, problems: Problem[], facts: Bund
     lines.push(line);
   }
   let sub = '';
-  if (n.type === 'donation' || n.type === 'transfer') sub = n.fund ? t('diagram.toFund', { fund: u(n.fund) }) : '';
-  else if (n.type === 'disbursement') sub = n.payee ? t('diagram.toPayee', { payee: u(n.payee) }) : '';
-  else if (n.type === 'confirmation') sub = n.signer ? t('diagram.by', { org: u(n.signer.org) }) : n.statement ? u(n.statement) : '';
+  if (n.type === 'donation' || n.type === 'transfer') sub = n.fund ? t('diagram.toFund', { fund: u(fundName(facts, n.fund)) }) : '';
+  else if (n.type === 'disbursement') sub = n.payee ? t('diagram.toPayee', { payee: u(payeeName(facts, n)) }) : '';
+  else if (n.type === 'confirmation') sub = n.signer ? t('diagram.by', { org: u(orgName(facts, n.signer.org)) }) : '';
   else if (n.type === 'reversal') sub = n.reverses ? t('diagram.undoes', { event: u(n.reverses) }) : '';
-  if (sub) lines.push({ text: cut(sub, 60), cls: 'c-sub' });
-  if (n.type === 'transfer' && n.internal && n.signer) lines.push({ text: cut(t('diagram.internalBy', { org: u(orgLabel(facts, n.signer.org)) }), 60), cls: 'c-sub' });
+  if (sub) lines.push(...wrap(sub, 'c-sub', 2));
+  if (n.type === 'transfer' && n.internal && n.signer) lines.push(...wrap(t('diagram.internalBy', { org: u(orgName(facts, n.signer.org)) }), 'c-sub', 2));
   const fund = n.fund !== undefined && n.type !== 'disbursement' && n.type !== 'confirmation' ? facts.funds.get(n.fund) : undefined;
-  if (fund?.restricted) lines.push({ text: cut(t('diagram.restricted', { purpose: u(fund.purpose) }), 60), cls: 'c-sub c-restricted' });
+  if (fund?.restricted) lines.push(...wrap(t('diagram.restricted', { purpose: u(fund.purpose, 2000) }), 'c-sub c-restricted', 3));
   if (n.signer?.installedBy === 'operator') lines.push({ text: t('diagram.operatorKey'), cls: 'c-warn' });
-  if (n.type === 'disbursement' && n.purpose) lines.push({ text: cut(u(n.purpose), 60), cls: 'c-sub' });
-  if (n.type === 'confirmation' && n.statement) lines.push({ text: cut(u(n.statement), 60), cls: 'c-sub' });
+  if (n.type === 'disbursement' && n.purpose) lines.push(...wrap(u(n.purpose, 2000), 'c-sub c-purpose', 4));
+  if (n.type === 'confirmation' && n.statement) lines.push(...wrap(u(n.statement, 2000), 'c-sub', 3));
+  const st = stateText(states.get(n.event), facts);
+  if (st) lines.push(...wrap(st.text, st.cls, 2));
   if (n.ok) {
     lines.push({ text: t('diagram.ok'), cls: 'c-ok' });
   } else {
@@ -104,6 +173,8 @@ export interface Diagram {
   /** once the SVG is in the document: cuts card texts that overflow their card */
   fit(): void;
   select(key: string | null): void;
+  /** the same path drawn top to bottom, for narrow screens (issue 12) */
+  vertical: HTMLElement;
 }
 
 /** Cuts each text with data-fit (a width) to fit it, with an ellipsis (needs layout: call once attached). */
@@ -147,11 +218,12 @@ export function fitToBox(svg: SVGSVGElement, box: HTMLElement, layout: Layout, m
 }
 
 export function drawDiagram(result: VerifyResult, currency: string, donationId: string, handlers: DiagramHandlers, facts: BundleFacts = { orgs: new Map(), funds: new Map() }): Diagram {
+  const states = stepStates(result);
   const linesCache = new Map<LNode, CardLine[]>();
   const linesFor = (ln: LNode) => {
     let l = linesCache.get(ln);
     if (!l) {
-      l = cardLines(ln, currency, result.problems, facts);
+      l = cardLines(ln, currency, result.problems, facts, states);
       linesCache.set(ln, l);
     }
     return l;
@@ -214,10 +286,9 @@ export function drawDiagram(result: VerifyResult, currency: string, donationId: 
     const lines = linesFor(ln);
     const n = ln.node;
     const statusText = ln.kind === 'unspent' ? '' : n!.ok ? t('diagram.ok') : lines.find((x) => x.cls === 'c-bad')?.text ?? '';
-    const aria = ln.kind === 'unspent'
-      ? `${t('diagram.unspent')}: ${money(ln.value!.toString(), currency)} ${t('diagram.inFund', { fund: u(ln.holder?.fund ?? '') })}`
-      : t('diagram.nodeLabel', { type: nodeTypeName(n!), id: u(n!.event), amount: money(n!.amount, currency), status: statusText });
-    const cls = ['node', ln.kind === 'unspent' ? 'node-unspent' : `node-${n!.type}`, ln.kind === 'unspent' ? '' : n!.ok ? 'ok' : 'bad'].filter(Boolean).join(' ');
+    const aria = ariaOf(ln, lines, currency, facts, statusText);
+    const state = n ? states.get(n.event)?.kind : undefined;
+    const cls = ['node', ln.kind === 'unspent' ? 'node-unspent' : `node-${n!.type}`, ln.kind === 'unspent' ? '' : n!.ok ? 'ok' : 'bad', state ? `state-${state}` : ''].filter(Boolean).join(' ');
     const g = s('g', {
       class: cls,
       tabindex: 0,
@@ -227,6 +298,7 @@ export function drawDiagram(result: VerifyResult, currency: string, donationId: 
       'data-key': ln.key,
       'data-event': n?.event ?? '',
       'data-ok': ln.kind === 'unspent' ? '' : String(n!.ok),
+      'data-state': state ?? null,
     });
     g.append(s('rect', { class: 'focus-ring', x: ln.x - 4, y: ln.y - 4, width: CARD_W + 8, height: ln.h + 8, rx: 10 }));
     g.append(s('rect', { class: 'card', x: ln.x, y: ln.y, width: CARD_W, height: ln.h, rx: 7 }));
@@ -238,7 +310,7 @@ export function drawDiagram(result: VerifyResult, currency: string, donationId: 
       g.append(tx);
       y += LINE;
     }
-    const full = ln.kind === 'unspent' ? aria : [aria, ...(n!.problems.length ? n!.problems.map((p) => u(p)) : [])].join('\n');
+    const full = ln.kind === 'unspent' ? aria : [aria, ...(n!.purpose ? [u(n!.purpose, 2000)] : []), ...(n!.problems.length ? n!.problems.map((p) => u(p)) : [])].join('\n');
     g.append(s('title', {}, full));
     const activate = () => handlers.onSelect(ln.key, ln);
     g.addEventListener('click', activate);
@@ -252,19 +324,105 @@ export function drawDiagram(result: VerifyResult, currency: string, donationId: 
     cards.append(g);
   }
   svg.append(cards, labels);
+  const vertical = verticalPath(layout, linesFor, currency, facts, states, handlers, donationId);
 
   return {
     svg,
     layout,
+    vertical: vertical.el,
     fit() {
       fitTexts(svg);
     },
     select(key) {
-      for (const [k, g] of byKey) {
+      for (const [k, g] of [...byKey, ...vertical.byKey]) {
         const on = k === key;
         g.classList.toggle('selected', on);
         g.setAttribute('aria-pressed', String(on));
       }
     },
   };
+}
+
+/** The card's words for a screen reader: type, amount, where to, state, verdict (no internal ids). */
+function ariaOf(ln: LNode, lines: CardLine[], currency: string, facts: BundleFacts, statusText: string): string {
+  if (ln.kind === 'unspent') return `${t('diagram.unspent')}: ${money(ln.value!.toString(), currency)}. ${t('state.inFund', { fund: u(fundName(facts, ln.holder?.fund ?? '')) })}`;
+  const n = ln.node!;
+  const words = lines.filter((l) => /c-sub|c-delivered|c-wait|c-back/.test(l.cls) && !/c-purpose/.test(l.cls)).map((l) => l.text).join(' ');
+  return t('diagram.nodeLabel', { type: nodeTypeName(n), amount: n.type === 'confirmation' ? '' : money(n.amount, currency), status: [words, statusText].filter(Boolean).join('. ') });
+}
+
+/**
+ * The path top to bottom (phones, issue 12): the cards of the diagram in the order money
+ * reaches them, each under the step it came from with the amount that came, as HTML that
+ * wraps to any width. A step with one way on continues straight down; where money splits,
+ * each branch is indented under it. The same handlers open the same details.
+ */
+function verticalPath(
+  layout: Layout,
+  linesFor: (ln: LNode) => CardLine[],
+  currency: string,
+  facts: BundleFacts,
+  states: Map<string, StepState>,
+  handlers: DiagramHandlers,
+  donationId: string,
+): { el: HTMLElement; byKey: Map<string, Element> } {
+  const outs = new Map<LNode, typeof layout.links>();
+  const hasParent = new Set<LNode>();
+  for (const l of layout.links) {
+    outs.set(l.from, [...(outs.get(l.from) ?? []), l]);
+  }
+  const byKey = new Map<string, Element>();
+  const seen = new Set<LNode>();
+  const card = (ln: LNode, via: (typeof layout.links)[number] | null): HTMLElement => {
+    const n = ln.node;
+    const lines = linesFor(ln);
+    const state = n ? states.get(n.event)?.kind : undefined;
+    const cls = ['vcard', ln.kind === 'unspent' ? 'node-unspent' : `node-${n!.type}`, ln.kind === 'unspent' ? '' : n!.ok ? 'ok' : 'bad', state ? `state-${state}` : ''].filter(Boolean).join(' ');
+    const statusText = ln.kind === 'unspent' ? '' : n!.ok ? t('diagram.ok') : lines.find((x) => x.cls === 'c-bad')?.text ?? '';
+    const el = h(
+      'div',
+      { class: cls, tabindex: 0, role: 'button', 'aria-pressed': 'false', 'aria-label': ariaOf(ln, lines, currency, facts, statusText), 'data-key': ln.key, 'data-event': n?.event ?? '', 'data-state': state ?? null },
+      ...lines.map((line) => h('div', { class: line.cls }, line.text, line.extra ? h('span', { class: line.extra.cls }, line.extra.text) : null)),
+    );
+    const activate = () => handlers.onSelect(ln.key, ln);
+    el.addEventListener('click', activate);
+    el.addEventListener('keydown', (e: KeyboardEvent) => {
+      if (e.key === 'Enter' || e.key === ' ' || e.key === 'Spacebar') {
+        e.preventDefault();
+        activate();
+      }
+    });
+    byKey.set(ln.key, el);
+    const link = via
+      ? h(
+          'div',
+          { class: `vlink vlink-${via.kind}${via.ok ? '' : ' bad'}`, 'aria-hidden': 'true' },
+          via.kind === 'confirms' ? '⋮ ' + t('diagram.legend.confirms') : `↓ ${via.ok ? '' : '✗ '}${money(via.value?.toString() ?? '', currency)}`,
+        )
+      : null;
+    return h('li', { class: 'vstep' }, link, el);
+  };
+  const walk = (ln: LNode, via: (typeof layout.links)[number] | null, into: HTMLElement) => {
+    if (seen.has(ln)) return;
+    seen.add(ln);
+    into.append(card(ln, via));
+    const next = (outs.get(ln) ?? []).filter((l) => !seen.has(l.to)).sort((a, b) => a.to.y - b.to.y || a.to.x - b.to.x);
+    if (next.length === 1) walk(next[0]!.to, next[0]!, into);
+    else if (next.length > 1) {
+      const branches = h('ol', { class: 'vbranches' });
+      for (const l of next) {
+        if (seen.has(l.to)) continue;
+        const branch = h('ol', { class: 'vpath-branch' });
+        walk(l.to, l, branch);
+        branches.append(h('li', { class: 'vbranch' }, branch));
+      }
+      into.append(h('li', { class: 'vstep' }, branches));
+    }
+  };
+  for (const l of layout.links) hasParent.add(l.to);
+  const root = h('ol', { class: 'vpath', id: 'vpath', 'aria-label': t('diagram.label', { id: u(donationId), count: layout.nodes.length }) });
+  const roots = layout.nodes.filter((n) => !hasParent.has(n)).sort((a, b) => a.depth - b.depth || a.y - b.y);
+  for (const r of roots) walk(r, null, root);
+  for (const n of [...layout.nodes].sort((a, b) => a.x - b.x || a.y - b.y)) if (!seen.has(n)) walk(n, null, root);
+  return { el: root, byKey };
 }

@@ -6,9 +6,10 @@ import { fetchTraceBundle, isProblem, verifyBundle, type NodeResult, type Proble
 import { t } from '../strings.ts';
 import { ApiError, consistencyProof, getJson } from './api.ts';
 import { ID_RE, type Route } from './config.ts';
-import { drawDiagram, fitToBox, money, nodeProblems, nodeTypeName, type Diagram } from './diagram.ts';
-import { bundleFacts, collapseMoves, orgLabel, type BundleFacts, type PageNode } from './facts.ts';
+import { drawDiagram, fitToBox, money, nodeProblems, nodeTypeName, stateText, typeName, type Diagram } from './diagram.ts';
+import { bundleFacts, collapseMoves, fundName, orgLabel, orgName, payeeName, stepStates, type BundleFacts, type PageNode } from './facts.ts';
 import { clear, cut, h, u } from './dom.ts';
+import { narrowScreen, num, timeEl } from './locale.ts';
 import type { LNode } from './layout.ts';
 import { rememberCheckpoint, resolveTrust, type Trust } from './trust.ts';
 import { askKey, trustPanel } from './trustpanel.ts';
@@ -23,8 +24,8 @@ interface BundleEntry {
 /** Statuses that say "not now" rather than "no" (as in `cotc verify`). */
 const TRY_LATER = new Set([408, 429, 502, 503, 504]);
 
-export function statusBox(kind: 'loading' | 'verified' | 'failed' | 'error' | 'choose', title: string, text: string): HTMLElement {
-  const icon = kind === 'verified' ? '✓' : kind === 'loading' ? '…' : kind === 'choose' ? '⚠' : '✗';
+export function statusBox(kind: 'loading' | 'verified' | 'failed' | 'error' | 'choose' | 'mismatch', title: string, text: string): HTMLElement {
+  const icon = kind === 'verified' ? '✓' : kind === 'loading' ? '…' : kind === 'choose' ? '⚠' : kind === 'mismatch' ? '?' : '✗';
   return h(
     'div',
     { id: 'status', class: `status status-${kind}`, role: 'status', 'aria-live': 'polite', 'data-status': kind },
@@ -119,10 +120,15 @@ export async function donationView(main: HTMLElement, route: Route): Promise<voi
   const entries = new Map<number, BundleEntry>();
   for (const e of Array.isArray(b.entries) ? b.entries : []) if (e && typeof e.index === 'number') entries.set(e.index, e);
 
+  // A wrong receipt secret is about the donor, not the path: its own calm state, never
+  // "verification failed", when every step verified (issue 12).
+  const pathProblems = result.problems.filter((p) => p.code !== 'receipt_mismatch');
   status.replaceWith(
     result.ok
-      ? statusBox('verified', t('status.verified'), t('status.verifiedText', { size: result.checkpoint?.size ?? 0 }))
-      : statusBox('failed', t('status.failed'), t('status.failedText', { count: result.problems.length })),
+      ? statusBox('verified', t('status.verified'), t('status.verifiedText', { size: num(result.checkpoint?.size ?? 0) }))
+      : pathProblems.length === 0 && result.receipt === 'mismatch'
+        ? statusBox('mismatch', t('status.mismatch'), t('status.mismatchText', { size: num(result.checkpoint?.size ?? 0) }))
+        : statusBox('failed', t('status.failed'), t('status.failedText', { count: num(pathProblems.length) })),
   );
 
   const facts = bundleFacts(bundle, result);
@@ -131,7 +137,7 @@ export async function donationView(main: HTMLElement, route: Route): Promise<voi
   main.append(summary(result, currency, route, facts));
   const byOperator = operatorSignedBox(result, facts);
   if (byOperator) main.append(byOperator);
-  if (result.problems.length) main.append(problemList(result.problems));
+  if (pathProblems.length) main.append(problemList(pathProblems));
   main.append(diagramSection(collapseMoves(withGlobalProblems(result)), currency, id, entries, facts));
   main.append(trustPanel(route, trust, result, (bundle as { checkpoint?: unknown }).checkpoint));
 }
@@ -158,30 +164,45 @@ function summary(result: VerifyResult, currency: string, route: Route, facts: Bu
   const sec = h('section', { class: 'panel summary', 'aria-label': t('donation.amount') });
   const d = result.donation;
   if (d) {
-    let paid = 0n;
+    // This donation's money by what happened to it (issue 12): delivered (a verified
+    // confirmation), paid but awaiting confirmation, still in a fund; or refunded.
+    const states = stepStates(result);
+    let delivered = 0n;
+    let awaiting = 0n;
     let unspent = 0n;
-    const kinds = new Map(result.nodes.map((n) => [n.event, n.type]));
-    for (const f of result.flows) {
-      if (!/^[0-9]+$/.test(f.value)) continue;
-      if (kinds.get(f.to) === 'disbursement') paid += BigInt(f.value);
-      if (kinds.get(f.from) === 'disbursement') paid -= BigInt(f.value);
+    const big = (v: string | undefined) => (v !== undefined && /^[0-9]{1,30}$/.test(v) ? BigInt(v) : 0n);
+    for (const n of result.nodes) {
+      if (n.type === 'disbursement') {
+        const st = states.get(n.event)?.kind;
+        if (st === 'delivered') delivered += big(n.amount);
+        else if (st === 'awaiting') awaiting += big(n.amount);
+      }
+      unspent += big(n.unspent);
     }
-    for (const n of result.nodes) if (n.unspent && /^[0-9]+$/.test(n.unspent)) unspent += BigInt(n.unspent);
-    const row = (k: string, v: string | Node, cls = '') => [h('div', { class: 'fact' }, h('dt', {}, k), h('dd', { class: cls }, v))];
+    const refunded = states.get(d.id)?.kind === 'refunded';
+    const row = (k: string, v: string | Node | null, cls = '', id?: string) => [h('div', { class: 'fact', id: id ?? null }, h('dt', {}, k), h('dd', { class: cls }, v))];
+    if (refunded) sec.append(h('p', { class: 'refunded', id: 'refunded', 'data-state': 'refunded' }, '↩ ', t('donation.refundedText', { amount: money(d.amount.value, d.amount.currency) })));
     sec.append(
       h(
         'dl',
         { class: 'facts' },
         ...row(t('donation.amount'), money(d.amount.value, d.amount.currency), 'big'),
-        ...row(t('donation.paid'), money(paid.toString(), currency), 'big'),
-        ...row(t('donation.unspent'), money(unspent.toString(), currency), 'big'),
+        ...(refunded
+          ? row(t('donation.state'), t('state.refunded'), 'big st-back', 'fact-refunded')
+          : [
+              ...row(t('donation.delivered'), money(delivered.toString(), currency), 'big st-ok', 'fact-delivered'),
+              ...row(t('donation.awaiting'), money(awaiting.toString(), currency), 'big st-wait', 'fact-awaiting'),
+              ...row(t('donation.unspent'), money(unspent.toString(), currency), 'big', 'fact-unspent'),
+            ]),
         ...row(t('donation.channel'), u(d.channel)),
-        ...row(t('donation.fund'), u(d.fund)),
-        ...row(t('donation.org'), u(orgLabel(facts, d.org))),
-        ...row(t('donation.time'), u(d.time).replace('T', ' ').replace(/(\.[0-9]+)?Z$/, ' UTC')),
+        ...row(t('donation.fund'), h('span', { title: u(d.fund) }, u(fundName(facts, d.fund)))),
+        ...row(t('donation.org'), h('span', { title: u(d.org) }, u(orgName(facts, d.org)))),
+        ...row(t('donation.time'), timeEl(d.time)),
         ...row(t('donation.seq'), `#${d.index}`),
       ),
     );
+    const purpose = facts.funds.get(d.fund)?.purpose;
+    if (purpose) sec.append(h('p', { class: 'fund-purpose', id: 'fund-purpose' }, h('strong', {}, t('donation.fundPurpose')), ' ', u(purpose, 4000)));
   }
   sec.append(receiptBox(result, route));
   return sec;
@@ -190,7 +211,7 @@ function summary(result: VerifyResult, currency: string, route: Route, facts: Bu
 function receiptBox(result: VerifyResult, route: Route): HTMLElement {
   if (result.receipt === 'matched') return h('p', { id: 'receipt', class: 'receipt ok', 'data-receipt': 'matched' }, h('span', { 'aria-hidden': 'true' }, '✓ '), t('receipt.matched'));
   const box = h('div', { id: 'receipt', class: `receipt ${result.receipt === 'mismatch' ? 'bad' : 'none'}`, 'data-receipt': result.receipt ?? 'none' });
-  if (result.receipt === 'mismatch') box.append(h('p', {}, h('span', { 'aria-hidden': 'true' }, '✗ '), t('receipt.mismatch')));
+  if (result.receipt === 'mismatch') box.append(h('p', {}, h('span', { 'aria-hidden': 'true' }, '? '), t('receipt.mismatch')));
   else box.append(h('p', {}, t('receipt.notGiven')));
   const input = h('input', { id: 'receipt-input', name: 'secret', type: 'text', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off' });
   const form = h(
@@ -260,13 +281,18 @@ function operatorSignedBox(result: VerifyResult, facts: BundleFacts): HTMLElemen
 
 function diagramSection(result: VerifyResult, currency: string, id: string, entries: Map<number, BundleEntry>, facts: BundleFacts): HTMLElement {
   const sec = h('section', { class: 'panel diagram-panel', 'aria-labelledby': 'diagram-title' });
-  sec.append(h('h2', { id: 'diagram-title' }, t('diagram.title')), h('p', { class: 'muted' }, t('diagram.desc')));
+  sec.append(
+    h('h2', { id: 'diagram-title' }, t('diagram.title')),
+    h('p', { class: 'muted wide-only' }, t('diagram.desc')),
+    h('p', { class: 'muted narrow-only' }, t('diagram.descPhone')),
+  );
   sec.append(
     h(
       'ul',
       { class: 'legend' },
       h('li', { class: 'lg-ok' }, h('span', { class: 'sw sw-ok', 'aria-hidden': 'true' }), '✓ ', t('diagram.legend.ok')),
       h('li', { class: 'lg-bad' }, h('span', { class: 'sw sw-bad', 'aria-hidden': 'true' }), '✗ ', t('diagram.legend.bad')),
+      h('li', { class: 'lg-wait' }, '◷ ', t('diagram.legend.awaiting')),
       h('li', {}, h('span', { class: 'sw sw-unspent', 'aria-hidden': 'true' }), t('diagram.legend.unspent')),
       h('li', {}, h('span', { class: 'sw sw-confirms', 'aria-hidden': 'true' }), t('diagram.legend.confirms')),
     ),
@@ -294,10 +320,12 @@ function diagramSection(result: VerifyResult, currency: string, id: string, entr
     },
     facts,
   );
-  sec.append(h('p', { class: 'scroll-hint', 'aria-hidden': 'true' }, t('diagram.hint')));
-  const scroller = h('div', { class: 'diagram-scroll', id: 'diagram' });
+  const scroller = h('div', { class: 'diagram-scroll wide-only', id: 'diagram' });
   scroller.append(diagram.svg);
-  sec.append(scroller, details, pathList(result, currency, facts));
+  // Below 600 px the path is drawn top to bottom (app.css shows one or the other) and the
+  // list is open: nothing scrolls sideways on a phone (issue 12).
+  const vertical = h('div', { class: 'vdiagram narrow-only', id: 'vdiagram' }, diagram.vertical);
+  sec.append(scroller, vertical, details, pathList(result, currency, facts));
   // Once in the document (text can be measured and the box has a width).
   queueMicrotask(() => {
     diagram.fit();
@@ -306,26 +334,36 @@ function diagramSection(result: VerifyResult, currency: string, id: string, entr
   return sec;
 }
 
+/** The path as a list, in words: open by default on a phone (issue 12). */
 function pathList(result: VerifyResult, currency: string, facts: BundleFacts): HTMLElement {
-  const d = h('details', { class: 'path-list' }, h('summary', {}, t('list.title')));
+  const d = h('details', { class: 'path-list', id: 'path-list', open: narrowScreen() }, h('summary', {}, t('list.title')));
+  const states = stepStates(result);
   const ol = h('ol');
   for (const n of result.nodes as PageNode[]) {
     const st = n.ok ? t('diagram.ok') : `✗ ${n.problems.map((p) => u(p, 200)).join(' · ')}`;
     const fund = n.fund !== undefined && n.type !== 'disbursement' ? facts.funds.get(n.fund) : undefined;
+    const what = stateText(states.get(n.event), facts);
+    const where =
+      n.type === 'disbursement' && n.payee
+        ? t('diagram.toPayee', { payee: u(payeeName(facts, n)) })
+        : n.type === 'confirmation' && n.signer
+          ? t('diagram.by', { org: u(orgName(facts, n.signer.org)) })
+          : n.fund
+            ? t('diagram.toFund', { fund: u(fundName(facts, n.fund)) })
+            : '';
     ol.append(
       h(
         'li',
-        { class: n.ok ? 'ok' : 'bad' },
+        { class: n.ok ? 'ok' : 'bad', 'data-event': n.event, 'data-state': states.get(n.event)?.kind ?? null },
         h('strong', {}, nodeTypeName(n)),
-        ' ',
-        h('code', {}, u(n.event)),
-        n.amount ? ` — ${money(n.amount, currency)}` : '',
-        n.fund ? ` → ${u(n.fund)}` : '',
-        fund?.restricted ? h('span', { class: 'restricted' }, ` (${t('diagram.restricted', { purpose: u(fund.purpose) })})`) : null,
-        n.type === 'transfer' && n.internal && n.signer ? ` (${t('diagram.internalBy', { org: u(orgLabel(facts, n.signer.org)) })})` : '',
-        n.payee ? ` → ${u(n.payee)}` : '',
-        n.unspent && n.unspent !== '0' ? ` (${t('diagram.unspent').toLowerCase()}: ${money(n.unspent, currency)})` : '',
+        n.amount && n.type !== 'confirmation' ? ` ${money(n.amount, currency)}` : '',
+        where ? ` ${where}` : '',
+        fund?.restricted ? h('span', { class: 'restricted' }, ` (${t('diagram.restricted', { purpose: u(fund.purpose, 2000) })})`) : null,
+        n.type === 'transfer' && n.internal && n.signer ? ` (${t('diagram.internalBy', { org: u(orgName(facts, n.signer.org)) })})` : '',
+        n.type === 'disbursement' && n.purpose ? h('span', { class: 'purpose' }, ` — ${u(n.purpose, 2000)}`) : null,
+        n.unspent && n.unspent !== '0' ? ` (${t('state.inFund', { fund: u(fundName(facts, n.fund ?? '')) })}: ${money(n.unspent, currency)})` : '',
         n.signer?.installedBy === 'operator' ? h('span', { class: 'operator-signed' }, ` ${t('diagram.operatorKey')}`) : null,
+        what ? h('span', { class: `state ${what.cls}` }, ` ${what.text}`) : null,
         ' ',
         h('span', { class: n.ok ? 'st-ok' : 'st-bad' }, st),
       ),
@@ -339,34 +377,37 @@ function showDetails(box: HTMLElement, ln: LNode, result: VerifyResult, currency
   clear(box);
   if (ln.kind === 'unspent') {
     box.append(h('h3', { id: 'details-title' }, t('diagram.unspent'), ' — ', money(ln.value!.toString(), currency)));
-    box.append(h('p', {}, t('details.unspentNode', { fund: u(ln.holder?.fund ?? '') })));
+    box.append(h('p', {}, t('details.unspentNode', { fund: u(fundName(facts, ln.holder?.fund ?? '')) })));
     return;
   }
   const n = ln.node! as PageNode;
   box.dataset.event = n.event;
   box.append(h('h3', { id: 'details-title' }, nodeTypeName(n), ' ', h('code', {}, u(n.event))));
+  const fname = (f: string | undefined) => (f === undefined ? '?' : u(fundName(facts, f)));
   if (n.moves) {
     const ms = n.moves.events;
     const org = u(orgLabel(facts, n.moves.org));
     box.append(
-      h('p', { class: 'st-ok', id: 'moves-text' }, t('details.moves', { count: ms.length, org, first: u(ms[0]!.event), firstIndex: ms[0]!.index, last: u(ms[ms.length - 1]!.event), lastIndex: ms[ms.length - 1]!.index })),
+      h('p', { class: 'st-ok', id: 'moves-text' }, t('details.moves', { count: num(ms.length), org, first: u(ms[0]!.event), firstIndex: ms[0]!.index, last: u(ms[ms.length - 1]!.event), lastIndex: ms[ms.length - 1]!.index })),
       h('h4', {}, t('details.movesList')),
       h(
         'ol',
         { class: 'moves' },
-        ...ms.slice(0, 100).map((m) => h('li', {}, h('code', {}, u(m.event)), ` #${m.index}: ${u(m.from ?? '?')} → ${u(m.fund ?? '?')}`)),
-        ms.length > 100 ? h('li', {}, t('details.movesMore', { count: ms.length - 100 })) : null,
+        ...ms.slice(0, 100).map((m) => h('li', {}, h('code', {}, u(m.event)), ` #${m.index}: ${fname(m.from)} → ${fname(m.fund)}`)),
+        ms.length > 100 ? h('li', {}, t('details.movesMore', { count: num(ms.length - 100) })) : null,
       ),
     );
     return;
   }
   box.append(h('p', { class: n.ok ? 'st-ok' : 'st-bad' }, n.ok ? t('details.status.ok') : t('details.status.bad')));
+  const what = stateText(stepStates(result).get(n.event), facts);
+  if (what) box.append(h('p', { class: `state ${what.cls}`, id: 'details-state' }, what.text));
   const dl = h('dl', { class: 'kv' });
   const row = (k: string, v: string | Node | null | undefined, cls = '') => {
     if (v === undefined || v === null || v === '') return;
     dl.append(h('dt', {}, k), h('dd', { class: cls }, v));
   };
-  row(t('details.type'), n.type);
+  row(t('details.type'), typeName(n.type));
   row(t('details.id'), h('code', {}, u(n.event)));
   row(t('details.seq'), `#${n.index}`);
   row(
@@ -378,23 +419,23 @@ function showDetails(box: HTMLElement, ln: LNode, result: VerifyResult, currency
         : u(orgLabel(facts, n.signer.org)),
   );
   if (n.signer) row(t('details.signerKey'), h('code', { class: 'hash' }, u(n.signer.key)));
-  row(t('details.time'), n.time && u(n.time));
-  row(t('details.loggedAt'), n.loggedAt && u(n.loggedAt));
+  row(t('details.time'), timeEl(n.time));
+  row(t('details.loggedAt'), timeEl(n.loggedAt));
   row(t('details.share'), n.amount && money(n.amount, currency));
   if (n.eventAmount) row(t('details.eventAmount'), money(n.eventAmount.value, n.eventAmount.currency));
-  row(t('details.from'), n.from && u(n.from));
-  row(t('details.fund'), n.fund && u(n.fund));
+  row(t('details.from'), n.from && fname(n.from));
+  row(t('details.fund'), n.fund && fname(n.fund));
   const fund = n.fund !== undefined && n.type !== 'disbursement' ? facts.funds.get(n.fund) : undefined;
-  if (fund?.restricted) row(t('details.restricted'), t('details.restrictedText', { purpose: u(fund.purpose, 300) }), 'restricted');
-  if (n.type === 'transfer' && n.internal && n.signer) row(t('type.internal'), t('details.internal', { org: u(orgLabel(facts, n.signer.org)) }));
+  if (fund?.restricted) row(t('details.restricted'), t('details.restrictedText', { purpose: u(fund.purpose, 4000) }), 'restricted');
+  if (n.type === 'transfer' && n.internal && n.signer) row(t('type.internal'), t('details.internal', { org: u(orgName(facts, n.signer.org)) }));
   if (n.unspent && n.unspent !== '0') row(t('details.unspent'), money(n.unspent, currency));
-  row(t('details.payee'), n.payee && u(n.payee));
-  row(t('details.purpose'), n.purpose && u(n.purpose, 300));
-  row(t('details.memo'), n.memo && u(n.memo, 1100));
-  row(t('details.statement'), n.statement && u(n.statement, 1100));
+  row(t('details.payee'), n.payee && u(payeeName(facts, n)));
+  row(t('details.purpose'), n.purpose && u(n.purpose, 4000), 'purpose');
+  row(t('details.memo'), n.memo && u(n.memo, 4000));
+  row(t('details.statement'), n.statement && u(n.statement, 4000));
   row(t('details.confirms'), n.confirms && h('code', {}, u(n.confirms)));
   row(t('details.reverses'), n.reverses && h('code', {}, u(n.reverses)));
-  row(t('details.reason'), n.reason && u(n.reason, 1100));
+  row(t('details.reason'), n.reason && u(n.reason, 4000));
   box.append(dl);
   const docs = (title: string, list: Array<{ name: string; sha256: string }> | undefined) => {
     if (!list || !list.length) return;

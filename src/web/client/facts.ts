@@ -210,3 +210,59 @@ export function orgLabel(facts: BundleFacts, org: string): string {
   const name = facts.orgs.get(org);
   return name && name !== org ? `${name} (${org})` : org;
 }
+
+/** An org's registered name (proven org.register), else its id. */
+export function orgName(facts: BundleFacts, org: string): string {
+  return facts.orgs.get(org) || org;
+}
+
+/** A fund's name (proven fund.open), else its id. */
+export function fundName(facts: BundleFacts, fund: string): string {
+  return facts.funds.get(fund)?.name || fund;
+}
+
+/** A payment's payee: the registered org's name when the payee is one, else the text the payer wrote. */
+export function payeeName(facts: BundleFacts, n: Pick<NodeResult, 'payee' | 'payeeRegistered'>): string {
+  if (n.payee === undefined) return '';
+  return n.payeeRegistered ? orgName(facts, n.payee) : n.payee;
+}
+
+/**
+ * What happened to a step's money, in the words a donor uses (issue 12):
+ *  - a donation reversed: refunded; a transfer reversed: moved back to its source fund;
+ *  - a payment reversed: returned to its fund; confirmed by a verified confirmation:
+ *    delivered (by whom); else awaiting confirmation of delivery;
+ *  - money left in a step's fund: still in that fund.
+ * Only verified confirmations and reversals count: a failed one proves nothing.
+ */
+export type StepState =
+  | { kind: 'refunded' }
+  | { kind: 'movedBack'; fund: string }
+  | { kind: 'returned'; fund: string }
+  | { kind: 'delivered'; by: string[] }
+  | { kind: 'awaiting' };
+
+export function stepStates(result: Pick<VerifyResult, 'nodes'>): Map<string, StepState> {
+  const confirmedBy = new Map<string, string[]>();
+  const reversed = new Set<string>();
+  for (const n of result.nodes) {
+    if (!n.ok) continue;
+    if (n.type === 'confirmation' && n.confirms && n.signer) {
+      const l = confirmedBy.get(n.confirms) ?? [];
+      if (!l.includes(n.signer.org)) l.push(n.signer.org);
+      confirmedBy.set(n.confirms, l);
+    }
+    if (n.type === 'reversal' && n.reverses) reversed.add(n.reverses);
+  }
+  const out = new Map<string, StepState>();
+  for (const n of result.nodes) {
+    if (n.type === 'donation' && reversed.has(n.event)) out.set(n.event, { kind: 'refunded' });
+    else if (n.type === 'transfer' && reversed.has(n.event)) out.set(n.event, { kind: 'movedBack', fund: n.from ?? '' });
+    else if (n.type === 'disbursement') {
+      if (reversed.has(n.event)) out.set(n.event, { kind: 'returned', fund: n.from ?? '' });
+      else if (confirmedBy.has(n.event)) out.set(n.event, { kind: 'delivered', by: confirmedBy.get(n.event)! });
+      else out.set(n.event, { kind: 'awaiting' });
+    }
+  }
+  return out;
+}

@@ -10,6 +10,7 @@ import { ID_RE, href, type Route } from './config.ts';
 import { money, typeName } from './diagram.ts';
 import { clear, h, u } from './dom.ts';
 import { donationList, type DonationRow } from './home.ts';
+import { num, timeEl } from './locale.ts';
 import { rememberCheckpoint, type Trust } from './trust.ts';
 import { consistencyText, keyBlock, otherSigners, servedNote } from './trustpanel.ts';
 import { statusBox, trustFor } from './donation.ts';
@@ -53,7 +54,7 @@ export async function logView(main: HTMLElement, route: Route): Promise<void> {
   const panel = h('section', { class: 'panel', 'aria-labelledby': 'cp-title' });
   panel.append(
     h('div', { class: 'stat-row' },
-      h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, t('log.size')), h('span', { class: 'stat-value', id: 'log-size' }, size === null ? '—' : String(size))),
+      h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, t('log.size')), h('span', { class: 'stat-value', id: 'log-size' }, size === null ? '—' : num(size))),
       h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, t('log.origin')), h('span', { class: 'stat-value small' }, u(info.origin, 120))),
     ),
     h('h2', { id: 'cp-title' }, t('log.checkpoint')),
@@ -144,13 +145,13 @@ async function findEvent(route: Route, trust: Trust, id: string, out: HTMLElemen
   const body = ev.body as unknown as Record<string, unknown>;
   const amount = body.amount as { currency: string; value: string } | undefined;
   out.append(
-    h('p', { class: 'st-ok', 'data-proven': 'true' }, t('log.searchProven', { index: entry.seq, size })),
+    h('p', { class: 'st-ok', 'data-proven': 'true' }, t('log.searchProven', { index: entry.seq, size: num(size) })),
     h('dl', { class: 'kv' },
-      h('dt', {}, t('details.type'), ''), h('dd', {}, typeName(ev.type)),
+      h('dt', {}, t('details.type')), h('dd', {}, typeName(ev.type)),
       h('dt', {}, t('details.id')), h('dd', {}, h('code', {}, u(ev.id))),
       h('dt', {}, t('details.signer')), h('dd', {}, u(ev.org)),
-      h('dt', {}, t('details.time')), h('dd', {}, u(ev.time)),
-      h('dt', {}, t('details.loggedAt')), h('dd', {}, u(entry.time)),
+      h('dt', {}, t('details.time')), h('dd', {}, timeEl(ev.time)),
+      h('dt', {}, t('details.loggedAt')), h('dd', {}, timeEl(entry.time)),
       ...(amount ? [h('dt', {}, t('donation.amount')), h('dd', {}, money(amount.value, amount.currency))] : []),
     ),
     h('pre', { class: 'note-text' }, JSON.stringify(ev.body, null, 2).slice(0, 4000).split('\n').map((l) => u(l, 1200)).join('\n')),

@@ -7,6 +7,7 @@ import { clear, h } from './dom.ts';
 import { donationView } from './donation.ts';
 import { homeView } from './home.ts';
 import { logView } from './log.ts';
+import { chooseLanguage, languageSwitcher } from './locale.ts';
 
 function nav(route: Route): void {
   const el = document.getElementById('nav');
@@ -16,12 +17,28 @@ function nav(route: Route): void {
     h('a', { href: href(route, { view }), 'aria-current': route.view === view ? 'page' : null }, label);
   el.append(link('home', t('nav.home')));
   if (route.server) el.append(link('log', t('nav.log')));
+  document.getElementById('lang')?.remove();
+  el.after(languageSwitcher());
+}
+
+/** The shell's own words (html.ts writes them in English) in the chosen language. */
+function shellTexts(): void {
+  const set = (sel: string, text: string) => {
+    const e = document.querySelector(sel);
+    if (e) e.textContent = text;
+  };
+  set('.brand', t('app.name'));
+  set('.skip', t('nav.skip'));
+  set('.foot p', t('footer.text'));
+  document.getElementById('nav')?.setAttribute('aria-label', t('app.name'));
 }
 
 async function render(): Promise<void> {
   const main = document.getElementById('main');
   if (!main) return;
   const route = currentRoute();
+  chooseLanguage();
+  shellTexts();
   if (route.mode === 'static' && route.server) setLastServer(route.server);
   nav(route);
   document.title = t('app.name');

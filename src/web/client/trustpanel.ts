@@ -6,6 +6,7 @@ import { witnessText } from './witnesses.ts';
 import { t } from '../strings.ts';
 import type { Route } from './config.ts';
 import { h, u } from './dom.ts';
+import { num } from './locale.ts';
 import { chooseTrust, type KeyConflict, type Trust } from './trust.ts';
 
 /** Names of the note's signatures by keys other than the log key (witnesses this page does not know). */
@@ -47,7 +48,7 @@ export function consistencyText(trust: Trust, problems: Problem[], size: number 
   if (bad) return h('dd', { class: 'st-bad', id: 'consistency', 'data-consistency': 'bad' }, t('trust.fork'), ' ', h('code', { class: 'code' }, bad.code), ' ', u(bad.message, 400));
   if (!trust.trusted) return h('dd', { id: 'consistency', 'data-consistency': 'first' }, t('trust.first'));
   if (size === trust.trusted.size) return h('dd', { class: 'st-ok', id: 'consistency', 'data-consistency': 'same' }, t('trust.same'));
-  return h('dd', { class: 'st-ok', id: 'consistency', 'data-consistency': 'ok' }, t('trust.consistent', { size: trust.trusted.size }));
+  return h('dd', { class: 'st-ok', id: 'consistency', 'data-consistency': 'ok' }, t('trust.consistent', { size: num(trust.trusted.size) }));
 }
 
 export function trustPanel(route: Route, trust: Trust, result: { checkpoint: { size: number; root: string } | null; problems: Problem[]; witnesses?: VerifyResult['witnesses'] }, note: unknown): HTMLElement {
@@ -63,7 +64,7 @@ export function trustPanel(route: Route, trust: Trust, result: { checkpoint: { s
       { class: 'kv' },
       ...keyBlock(route, trust),
       h('dt', {}, t('trust.checkpoint')),
-      cp ? h('dd', { class: 'st-ok' }, t('trust.checkpointText', { size: cp.size, root: cp.root.slice(0, 16) + '…' })) : h('dd', { class: 'st-bad' }, t('trust.checkpointBad')),
+      cp ? h('dd', { class: 'st-ok' }, t('trust.checkpointText', { size: num(cp.size), root: cp.root.slice(0, 16) + '…' })) : h('dd', { class: 'st-bad' }, t('trust.checkpointBad')),
       h('dt', {}, t('trust.consistency')),
       consistencyText(trust, result.problems, cp?.size ?? null),
       h('dt', {}, t('trust.witnesses')),
