@@ -16,10 +16,13 @@
 // lots at a round's edges split over two grants (two of each hop); only the last W rounds'
 // donations are still partly unmoved.
 //
-// How: events are signed with node:crypto on a worker thread (JCS of these ASCII-only
-// objects is JSON with sorted keys), rounds are submitted as arrays of ~1000
-// (LogService.submitMany, several rounds in flight), signatures are verified on a pool of
-// worker threads, and the sequencer group-commits batches of 1000.
+// How: events are signed with node:crypto on worker threads, one per core (JCS of these
+// ASCII-only objects is JSON with sorted keys); rounds are submitted as arrays of ~1000
+// (LogService.submitMany, 8 rounds in flight) and the sequencer group-commits batches of
+// 4000. It does not check the signatures again: they are this script's own, made a moment
+// before; `cotc audit --data` checks every one (a 20k-entry log audits clean). Through
+// LogService (not by writing the store directly) so that the log is exactly what the
+// server would have written, whatever the store's record layout (issue 10 changes it).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -100,6 +103,8 @@ export interface MakeLogOptions {
   log?: (line: string) => void;
   /** rounds submitted concurrently (default 4) */
   window?: number;
+  /** generator (signing) threads (default: one per core) */
+  generators?: number;
   /** events per group commit (default 4000) */
   maxBatch?: number;
 }
@@ -175,13 +180,14 @@ function prng(seed) {
 }
 const pad = (n, w) => String(n).padStart(w, '0');
 const amount = (v) => ({ currency: 'CNY', value: String(v) });
-function round(r, count) {
+// A round's donations (any worker: they depend on r alone) …
+function donations(r, count, first) {
   const rnd = prng(0x9e3779b9 ^ (r * 2654435761));
   const time = new Date().toISOString();
   const out = [];
   const got = {};
   for (let i = 0; i < count; i++) {
-    const n = r * ROUND + i;
+    const n = first + i;
     const id = 'don-' + pad(n, 7);
     let x = rnd() * totalWeight;
     let fund = campaign[campaign.length - 1].id;
@@ -193,6 +199,12 @@ function round(r, count) {
     out.push(sign({ v: 1, type: 'donation', id, org: owner[fund], time, body: { fund, amount: amount(value), donor, channel: goods ? 'goods-for-good' : 'steps-for-charity' } }));
     got[fund] = (got[fund] || 0) + value;
   }
+  return { events: out, got, time };
+}
+// … and its grants, payments and confirmations (worker 0 alone, rounds in order: remC and
+// remP carry what rounds r−W left over).
+function grants(r, got, time) {
+  const out = [];
   // Each round grants 80% of what it brought, plus the rest of what round r−W brought, and
   // pays on likewise. The main thread submits round r only after round r−W (and so every
   // round before it) is committed, so whatever order the rounds in flight commit in, no
@@ -227,7 +239,10 @@ function round(r, count) {
   }
   return out;
 }
-parentPort.on('message', ({ r, count }) => parentPort.postMessage({ r, events: round(r, count) }));
+parentPort.on('message', (m) => {
+  if (m.kind === 'd') parentPort.postMessage({ key: m.key, ...donations(m.r, m.count, m.first) });
+  else parentPort.postMessage({ key: m.key, events: grants(m.r, m.got, m.time) });
+});
 `;
 
 /**
@@ -261,7 +276,10 @@ export async function makeLog(dir: string = benchLogDir(benchEntries()), entries
     maxQueue: (window + 1) * (ROUND + 20),
     verify: trustOwnSignatures,
   });
-  const worker = new Worker(GENERATOR, { eval: true, workerData: await setupKeys() });
+  // Signing is most of the generator's work: one generator per core signs rounds' donations
+  // in parallel; worker 0 also writes every round's grants, in order.
+  const workerData = await setupKeys();
+  const workers = Array.from({ length: opts.generators ?? Math.max(1, os.cpus().length) }, () => new Worker(GENERATOR, { eval: true, workerData }));
   try {
     // 1. Organisations and funds, signed here.
     const op = eventSigner(dd.operatorKey);
@@ -284,26 +302,31 @@ export async function makeLog(dir: string = benchLogDir(benchEntries()), entries
       FUNDS.map((f) => signers.get(f.owner)!({ v: 1, type: 'fund.open', id: `${f.id}.open`, org: f.owner, time: time(), body: { fund: f.id, name: f.name, currency: 'CNY', restricted: true, purpose: f.purpose } })),
     );
 
-    // 2. Rounds: generated on the worker one ahead, `window` of them in flight.
-    const pending = new Map<number, { resolve: (events: Envelope[]) => void; reject: (e: unknown) => void }>();
-    worker.on('message', (m: { r: number; events: Envelope[] }) => {
-      pending.get(m.r)?.resolve(m.events);
-      pending.delete(m.r);
-    });
-    worker.on('error', (e) => {
-      for (const p of pending.values()) p.reject(e);
-      pending.clear();
-    });
-    const gen = (r: number, count: number) =>
-      new Promise<Envelope[]>((resolve, reject) => {
-        pending.set(r, { resolve, reject });
-        worker.postMessage({ r, count });
+    // 2. Rounds: donations generated ahead on every worker, `window` rounds in flight.
+    type Reply = { key: string; events: Envelope[]; got?: Record<string, number>; time?: string };
+    const pending = new Map<string, { resolve: (m: Reply) => void; reject: (e: unknown) => void }>();
+    for (const w of workers) {
+      w.on('message', (m: Reply) => {
+        pending.get(m.key)?.resolve(m);
+        pending.delete(m.key);
+      });
+      w.on('error', (e) => {
+        for (const p of pending.values()) p.reject(e);
+        pending.clear();
+      });
+    }
+    const ask = (w: Worker, msg: Record<string, unknown> & { key: string }) =>
+      new Promise<Reply>((resolve, reject) => {
+        pending.set(msg.key, { resolve, reject });
+        w.postMessage(msg);
       });
     // ~8.4 extra entries per round (4 grants, 2 payments, 2 confirmations, 2 audits every fifth round)
     const perRound = ROUND + 8.4;
     let planned = log.size;
     let r = 0;
-    const countFor = () => Math.max(1, Math.min(ROUND, Math.round(((entries - planned) / perRound) * ROUND)));
+    /** donations asked for and not yet received */
+    let asked = 0;
+    const left = () => entries - planned - (asked * perRound) / ROUND;
     const submitted: Array<Promise<void>> = [];
     let lastSay = performance.now();
     let lastSize = log.size;
@@ -318,17 +341,28 @@ export async function makeLog(dir: string = benchLogDir(benchEntries()), entries
       lastSize = log.size;
     };
     let donations = 0;
-    const request = () => {
-      const count = countFor();
-      donations += count;
-      return gen(r, count);
+    const ahead: Array<Promise<Reply & { count: number }>> = [];
+    let nextRound = 0;
+    const fill = () => {
+      while (ahead.length < workers.length && (left() > 0 || (ahead.length === 0 && planned < entries))) {
+        const count = Math.max(1, Math.min(ROUND, Math.round((left() / perRound) * ROUND)));
+        const rr = nextRound++;
+        // Donation ids are contiguous (don-<first+i>), whichever rounds come out short.
+        const first = donations;
+        donations += count;
+        asked += count;
+        ahead.push(ask(workers[rr % workers.length]!, { kind: 'd', key: `d${rr}`, r: rr, count, first }).then((m) => ({ ...m, count })));
+      }
     };
-    let next = planned < entries ? request() : null;
-    while (next) {
-      const events = await next;
+    fill();
+    while (ahead.length > 0) {
+      const d = await ahead.shift()!;
+      asked -= d.count;
+      const g = await ask(workers[0]!, { kind: 'g', key: `g${r}`, r, got: d.got, time: d.time });
+      const events = d.events.concat(g.events);
       planned += events.length;
       r++;
-      next = planned < entries ? request() : null;
+      fill();
       // Round r−1 was just received; it may enter once round r−1−W is committed.
       if (r - 1 - window >= 0) await submitted[r - 1 - window];
       submitted.push(submit(events));
@@ -352,7 +386,7 @@ export async function makeLog(dir: string = benchLogDir(benchEntries()), entries
     say(`make-log: built ${dir}: ${meta.size.toLocaleString('en-US')} entries (${meta.donations.toLocaleString('en-US')} donations in ${r} rounds) in ${seconds.toFixed(1)} s, ${Math.round(meta.size / seconds).toLocaleString('en-US')} entries/s`);
     return { dir, meta, built: true, seconds };
   } finally {
-    await worker.terminate();
+    await Promise.all(workers.map((w) => w.terminate()));
     await log.close();
   }
 
