@@ -115,6 +115,10 @@ export function nodeCodes(n: NodeResult, problems: Problem[]): string[] {
 interface CardLine {
   text: string;
   cls: string;
+  /** the whole text of a wrapped group (on its first line); the HTML path wraps it itself */
+  full?: string;
+  /** a later line of a wrapped group */
+  cont?: true;
   extra?: { text: string; cls: string };
 }
 
@@ -122,7 +126,8 @@ interface CardLine {
 const CARD_EM = (CARD_W - 26) / 12;
 
 function cardLines(ln: LNode, currency: string, problems: Problem[], facts: BundleFacts, states: Map<string, StepState>): CardLine[] {
-  const wrap = (text: string, cls: string, max: number): CardLine[] => wrapLines(text, CARD_EM, max).map((x) => ({ text: x, cls }));
+  // Bold lines (states) are wider: a smaller budget, so fitTexts rarely has to cut.
+  const wrap = (text: string, cls: string, max: number): CardLine[] => wrapLines(text, /c-delivered|c-wait|c-back/.test(cls) ? CARD_EM * 0.86 : CARD_EM * 0.95, max).map((x, i) => (i === 0 ? { text: x, cls, full: text } : { text: x, cls, cont: true as const }));
   if (ln.kind === 'unspent') {
     return [
       { text: t('diagram.unspent'), cls: 'c-type' },
@@ -144,7 +149,7 @@ function cardLines(ln: LNode, currency: string, problems: Problem[], facts: Bund
   else if (n.type === 'disbursement') sub = n.payee ? t('diagram.toPayee', { payee: u(payeeName(facts, n)) }) : '';
   else if (n.type === 'confirmation') sub = n.signer ? t('diagram.by', { org: u(orgName(facts, n.signer.org)) }) : '';
   else if (n.type === 'reversal') sub = n.reverses ? t('diagram.undoes', { event: u(n.reverses) }) : '';
-  if (sub) lines.push(...wrap(sub, 'c-sub', 2));
+  if (sub) lines.push(...wrap(sub, 'c-sub', 3));
   if (n.type === 'transfer' && n.internal && n.signer) lines.push(...wrap(t('diagram.internalBy', { org: u(orgName(facts, n.signer.org)) }), 'c-sub', 2));
   const fund = n.fund !== undefined && n.type !== 'disbursement' && n.type !== 'confirmation' ? facts.funds.get(n.fund) : undefined;
   if (fund?.restricted) lines.push(...wrap(t('diagram.restricted', { purpose: u(fund.purpose, 2000) }), 'c-sub c-restricted', 3));
@@ -152,7 +157,7 @@ function cardLines(ln: LNode, currency: string, problems: Problem[], facts: Bund
   if (n.type === 'disbursement' && n.purpose) lines.push(...wrap(u(n.purpose, 2000), 'c-sub c-purpose', 4));
   if (n.type === 'confirmation' && n.statement) lines.push(...wrap(u(n.statement, 2000), 'c-sub', 3));
   const st = stateText(states.get(n.event), facts);
-  if (st) lines.push(...wrap(st.text, st.cls, 2));
+  if (st) lines.push(...wrap(st.text, st.cls, 3));
   if (n.ok) {
     lines.push({ text: t('diagram.ok'), cls: 'c-ok' });
   } else {
@@ -382,7 +387,8 @@ function verticalPath(
     const el = h(
       'div',
       { class: cls, tabindex: 0, role: 'button', 'aria-pressed': 'false', 'aria-label': ariaOf(ln, lines, currency, facts, statusText), 'data-key': ln.key, 'data-event': n?.event ?? '', 'data-state': state ?? null },
-      ...lines.map((line) => h('div', { class: line.cls }, line.text, line.extra ? h('span', { class: line.extra.cls }, line.extra.text) : null)),
+      // Whole texts: HTML wraps them to the screen, nothing is cut.
+      ...lines.filter((line) => !line.cont).map((line) => h('div', { class: line.cls }, line.full ?? line.text, line.extra ? h('span', { class: line.extra.cls }, line.extra.text) : null)),
     );
     const activate = () => handlers.onSelect(ln.key, ln);
     el.addEventListener('click', activate);
