@@ -223,6 +223,18 @@ test('operator-installed key, restricted fund and a chain of internal moves, sai
   const details = (await page.textContent('#details')) ?? '';
   assert.match(details, /signed with a key the log operator installed for Sunshine Children’s Foundation \(sunshine\), not by the org itself/);
   assert.match(details, /Restricted to/);
+  // An unconfirmed payment (issue 12): said to await confirmation, drawn unlike a delivered
+  // one, and counted as "awaiting" in the summary.
+  const pay = page.locator('.sankey .node[data-event="pay-1"]');
+  assert.is(await pay.getAttribute('data-state'), 'awaiting');
+  const payText = (await pay.textContent()) ?? '';
+  assert.match(payText, /◷ Paid, awaiting confirmation of delivery/);
+  assert.not.match(payText, /Delivered/);
+  // (The payee's org.register is not in this bundle, so its name is not proven: the id is shown.)
+  assert.match(payText, /to aquapure/, payText);
+  assert.is.not(await pay.locator('.card').evaluate((e) => getComputedStyle(e).strokeDasharray), 'none');
+  assert.match((await page.textContent('#fact-awaiting')) ?? '', /CN¥50\.00/);
+  assert.match((await page.textContent('#fact-delivered')) ?? '', /CN¥0\.00/);
   await page.screenshot({ path: path.join(ARTIFACTS, 'operator-internal.png'), fullPage: true });
   assert.equal(errors, []);
   await page.close();

@@ -150,9 +150,9 @@ function cardLines(ln: LNode, currency: string, problems: Problem[], facts: Bund
   else if (n.type === 'confirmation') sub = n.signer ? t('diagram.by', { org: u(orgName(facts, n.signer.org)) }) : '';
   else if (n.type === 'reversal') sub = n.reverses ? t('diagram.undoes', { event: u(n.reverses) }) : '';
   if (sub) lines.push(...wrap(sub, 'c-sub', 3));
-  if (n.type === 'transfer' && n.internal && n.signer) lines.push(...wrap(t('diagram.internalBy', { org: u(orgName(facts, n.signer.org)) }), 'c-sub', 2));
+  if (n.type === 'transfer' && n.internal && n.signer) lines.push(...wrap(t('diagram.internalBy', { org: u(orgName(facts, n.signer.org)) }), 'c-sub', 3));
   const fund = n.fund !== undefined && n.type !== 'disbursement' && n.type !== 'confirmation' ? facts.funds.get(n.fund) : undefined;
-  if (fund?.restricted) lines.push(...wrap(t('diagram.restricted', { purpose: u(fund.purpose, 2000) }), 'c-sub c-restricted', 3));
+  if (fund?.restricted) lines.push(...wrap(t('diagram.restricted', { purpose: u(fund.purpose, 2000) }), 'c-sub c-restricted', 4));
   if (n.signer?.installedBy === 'operator') lines.push({ text: t('diagram.operatorKey'), cls: 'c-warn' });
   if (n.type === 'disbursement' && n.purpose) lines.push(...wrap(u(n.purpose, 2000), 'c-sub c-purpose', 4));
   if (n.type === 'confirmation' && n.statement) lines.push(...wrap(u(n.statement, 2000), 'c-sub', 3));
