@@ -251,6 +251,20 @@ test('names instead of slugs; what happened: delivered or awaiting, refunded, st
   await r.page.close();
 });
 
+test('a log key pasted into ?key= as it is (its + read as spaces) is still the key (issue 12)', async () => {
+  const { server, example, demo } = need();
+  assert.match(demo.logKey, /\+/);
+  const { page, errors } = await open(`${server.url}/donations/${example.id}?key=${demo.logKey}`);
+  await page.waitForSelector('#status[data-status="verified"]', { timeout: 20_000 });
+  assert.is(await page.getAttribute('#key-source', 'data-source'), 'pinned');
+  assert.is((await page.textContent('#log-key'))?.trim(), demo.logKey);
+  // The page's own links repeat the key correctly.
+  const nav = await page.getAttribute('#nav a[href^="/log"]', 'href');
+  assert.is(new URLSearchParams(nav!.split('?')[1]).get('key'), demo.logKey);
+  assert.equal(errors, []);
+  await page.close();
+});
+
 test('screenshots: the donation page in each language, phone (390 px) and desktop', async () => {
   const write = process.env.UPDATE_DOCS_SCREENSHOT === '1';
   for (const lang of LANGS) {

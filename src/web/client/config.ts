@@ -62,7 +62,9 @@ export function currentRoute(): Route {
   const q = new URLSearchParams(location.search);
   const frag = new URLSearchParams(location.hash.replace(/^#/, ''));
   const secret = frag.get('secret') ?? undefined;
-  const pinnedKey = q.get('key')?.trim() || undefined;
+  // A key pasted into the address as it is (name+hexid+base64) has its '+' read as spaces
+  // by URLSearchParams (issue 12); a log key has no spaces, so they are put back.
+  const pinnedKey = q.get('key')?.trim().replace(/ /g, '+') || undefined;
   const policy = pagePolicy(q);
   const policyInAddress = q.getAll('witness').length > 0;
   const w = policy ? { policy, policyInAddress } : {};
