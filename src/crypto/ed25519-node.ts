@@ -8,60 +8,16 @@
 // comparisons done here before the curve is touched.
 
 import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { strictPrecheck } from '@cotc/tlog';
+
+// The byte checks (S < L; A and R canonical and not of small order) are tlog's, written
+// once for every engine that delegates only the final equation (WebCrypto in @cotc/verify,
+// OpenSSL here); re-exported for the worker pool and the agreement tests.
+export { isCanonicalScalar, isStrictPointEncoding } from '@cotc/tlog';
 
 // SubjectPublicKeyInfo DER prefix for an Ed25519 key (RFC 8410 §4): SEQUENCE { SEQUENCE {
 // OID 1.3.101.112 }, BIT STRING (33 bytes, 0 unused bits) }, followed by the 32 key bytes.
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-
-function leBytes(n: bigint): Uint8Array {
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) {
-    out[i] = Number(n & 0xffn);
-    n >>= 8n;
-  }
-  return out;
-}
-
-const P = (1n << 255n) - 19n;
-const L = (1n << 252n) + 27742317777372353535851937790883648493n;
-const L_BYTES = leBytes(L);
-// The y coordinates of the 8 points of small order (the 8-torsion subgroup): the identity
-// (y = 1), the point of order 2 (y = -1), the two of order 4 (y = 0) and the four of order
-// 8 (y = ±Y8, each with two x). With the sign bit ignored these five values cover every
-// small-order encoding with canonical y, including the non-canonical "x = 0, sign 1" ones;
-// encodings with y >= p are refused by the canonical check before this.
-const Y8 = 2707385501144840649318225287225658788936804267575313519463743609750303402022n;
-const SMALL_ORDER_Y: readonly Uint8Array[] = [0n, 1n, P - 1n, Y8, P - Y8].map(leBytes);
-
-/** True when the 32 bytes, sign bit cleared, are a y >= p (a non-canonical encoding). */
-function yNotCanonical(b: Uint8Array): boolean {
-  if ((b[31]! & 0x7f) !== 0x7f) return false;
-  for (let i = 30; i >= 1; i--) if (b[i] !== 0xff) return false;
-  return b[0]! >= 0xed; // p = 2^255 - 19 is ed ff .. ff 7f little-endian
-}
-
-function isSmallOrderY(b: Uint8Array): boolean {
-  outer: for (const y of SMALL_ORDER_Y) {
-    for (let i = 0; i < 31; i++) if (b[i] !== y[i]) continue outer;
-    if ((b[31]! & 0x7f) === y[31]) return true;
-  }
-  return false;
-}
-
-/** The encoding checks shared by A and R: canonical y and not of small order. */
-export function isStrictPointEncoding(b: Uint8Array): boolean {
-  return b.length === 32 && !yNotCanonical(b) && !isSmallOrderY(b);
-}
-
-/** S < L, comparing 32 little-endian bytes from the most significant end. */
-export function isCanonicalScalar(s: Uint8Array): boolean {
-  if (s.length !== 32) return false;
-  for (let i = 31; i >= 0; i--) {
-    if (s[i]! < L_BYTES[i]!) return true;
-    if (s[i]! > L_BYTES[i]!) return false;
-  }
-  return false; // s == L
-}
 
 // KeyObjects cost a DER parse each; a ledger has few keys and verifies many events by each.
 // Bounded so that a flood of posts under random keys cannot grow memory: the oldest entry
@@ -87,11 +43,7 @@ function keyObject(pub: Uint8Array): KeyObject | null {
 /** Strict Ed25519 verification via node:crypto; the same answers as tlog's verifyStrict. Never throws. */
 export function verifyStrictNode(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   try {
-    if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;
-    if (!(signature instanceof Uint8Array) || signature.length !== 64) return false;
-    if (!(message instanceof Uint8Array)) return false;
-    if (!isCanonicalScalar(signature.subarray(32))) return false;
-    if (!isStrictPointEncoding(publicKey) || !isStrictPointEncoding(signature.subarray(0, 32))) return false;
+    if (!(message instanceof Uint8Array) || !strictPrecheck(publicKey, signature)) return false;
     const key = keyObject(publicKey);
     if (key === null) return false;
     return nodeVerify(null, message, key, signature);

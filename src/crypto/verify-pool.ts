@@ -6,7 +6,8 @@
 // verifyStrictNode's (a test holds them to it), only computed elsewhere.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { isCanonicalScalar, isStrictPointEncoding, verifyStrictNode } from './ed25519-node.ts';
+import { strictPrecheck } from '@cotc/tlog';
+import { verifyStrictNode } from './ed25519-node.ts';
 
 // Plain JavaScript, evaluated in the worker: no TypeScript loader needed there.
 const WORKER = `
@@ -76,14 +77,7 @@ export class VerifyPool {
 
   /** Strict Ed25519 verification; never rejects. */
   verify(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): Promise<boolean> {
-    if (
-      !(pub instanceof Uint8Array) || pub.length !== 32 ||
-      !(sig instanceof Uint8Array) || sig.length !== 64 ||
-      !(msg instanceof Uint8Array) ||
-      !isCanonicalScalar(sig.subarray(32)) ||
-      !isStrictPointEncoding(pub) ||
-      !isStrictPointEncoding(sig.subarray(0, 32))
-    ) {
+    if (!(msg instanceof Uint8Array) || !strictPrecheck(pub, sig)) {
       return Promise.resolve(false);
     }
     if (this.#workers.length === 0 || this.#closed) return Promise.resolve(verifyStrictNode(pub, msg, sig));
