@@ -21,6 +21,7 @@
 // It reads every live byte of the store once: O(store size) at start.
 import fs from 'node:fs';
 import path from 'node:path';
+import { concat } from '@cotc/tlog';
 import { StoreCorruptError } from './types.ts';
 
 const TABLE_MAGIC = 0xdb4775248b80fb57n;
@@ -244,7 +245,7 @@ function verifyLog(file: string, records = false): Uint8Array[] {
         if (!parts) fail(at, 'a record fragment without its start');
         parts!.push(payload);
         if (type === LAST) {
-          out.push(concat(parts!));
+          out.push(concat(...parts!));
           parts = null;
         }
       } else {
@@ -252,16 +253,6 @@ function verifyLog(file: string, records = false): Uint8Array[] {
       }
     }
     at += LOG_HEADER + len;
-  }
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
   }
   return out;
 }

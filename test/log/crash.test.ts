@@ -3,7 +3,7 @@
 // is there, and the tree is consistent with every checkpoint handed out before the kill.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { fromHex, openNote, parseCheckpoint, verifyConsistency, type Checkpoint 
 import { LedgerClient } from '../../src/client/client.ts';
 import { tempDir } from '../helpers/server.ts';
 import { cny, donor, ev, type Org } from '../helpers/events.ts';
+import { kill, startChild } from '../helpers/child.ts';
 
 const KILLS = Number(process.env.CRASH_KILLS ?? 20);
 const POSTERS = 4;
@@ -18,29 +19,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const child = path.join(here, '..', 'helpers', 'serve-child.ts');
 
 async function start(dir: string): Promise<{ proc: ChildProcess; client: LedgerClient }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('server did not start in 20 s')), 20_000);
-    proc.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /listening (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
+  const { proc, url } = await startChild(child, [dir], 'server');
   return { proc, client: new LedgerClient(url) };
-}
-
-function kill(proc: ChildProcess): Promise<void> {
-  return new Promise((r) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return r();
-    proc.once('exit', () => r());
-    proc.kill('SIGKILL');
-  });
 }
 
 test(`SIGKILL ${KILLS} times under concurrent posters loses nothing acknowledged`, async () => {

@@ -5,7 +5,7 @@
 // larger one.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,35 +13,14 @@ import { fileURLToPath } from 'node:url';
 import {
   MemoryTree, base64, cosignatureTimestamp, cosignatureVerifier, formatCheckpoint, generateKey, leafHash, openNoteWith, signNote,
 } from '@cotc/tlog';
+import { kill, startChild } from '../helpers/child.ts';
 
 const KILLS = Number(process.env.WITNESS_KILLS ?? 8);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const child = path.join(here, 'witness-child.ts');
 
 async function start(dir: string, logKey: string): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, dir, 'w.example/crash', logKey], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('witness did not start in 20 s')), 20_000);
-    proc.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /listening (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`witness exited with ${code}`)));
-  });
-  return { proc, url };
-}
-
-function kill(proc: ChildProcess): Promise<void> {
-  return new Promise((r) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return r();
-    proc.once('exit', () => r());
-    proc.kill('SIGKILL');
-  });
+  return startChild(child, [dir, 'w.example/crash', logKey], 'witness');
 }
 
 interface Branch { name: string; cps: string[]; proof: (a: number, b: number) => string; roots: string[] }

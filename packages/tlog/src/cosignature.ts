@@ -16,7 +16,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { base64, concat, fromBase64, fromHex, hex, utf8 } from './bytes.ts';
 import { isWeakPublicKey, publicKeyFromSeed, sign, verifyStrict } from './ed25519.ts';
-import { ed25519Verifier, isValidName, type NoteVerifier } from './note.ts';
+import { ed25519Verifier, isValidName, parseKeyBody, type NoteVerifier } from './note.ts';
 
 export const ALG_COSIGNATURE_V1 = 0x04;
 const SIG_PREFIX = '\u2014 ';
@@ -50,19 +50,9 @@ function chop(s: string): [string, string] {
   return i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + 1)];
 }
 
-function keyBody(name: string, id16: string, key64: string, param: string): Uint8Array {
-  needName(name, param);
-  if (!/^[0-9a-f]{8}$/.test(id16)) throw new TypeError(`${param}: key id must be 8 lowercase hex digits`);
-  let key: Uint8Array;
-  try {
-    key = fromBase64(key64, param);
-  } catch {
-    throw new TypeError(`${param}: key data is not canonical standard base64`);
-  }
-  if (key.length === 0 || key[0] !== ALG_COSIGNATURE_V1) throw new TypeError(`${param}: not a cosignature/v1 key (type 0x04)`);
-  if (key.length !== 33) throw new TypeError(`${param}: Ed25519 key data must be 32 bytes, got ${key.length - 1}`);
-  return key.slice(1);
-}
+// The vkey body of signed notes with type byte 0x04 (§Format).
+const keyBody = (name: string, id16: string, key64: string, param: string): Uint8Array =>
+  parseKeyBody(name, id16, key64, param, ALG_COSIGNATURE_V1, 'not a cosignature/v1 key (type 0x04)');
 
 /** The message a cosignature/v1 signs (§Signed message). */
 export function cosignedMessage(checkpointText: string | Uint8Array, timestamp: bigint | number): Uint8Array {

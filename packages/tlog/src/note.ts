@@ -96,8 +96,16 @@ function chop(s: string, sep: string): [string, string] {
   return i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + sep.length)];
 }
 
-// Shared by both key parsers. Errors never quote the input: it may be a private key.
-function parseKeyBody(name: string, id16: string, key64: string, param: string): Uint8Array {
+/**
+ * The body of a vkey or PRIVATE+KEY (name, hex8 key id, base64 of type byte || 32 key
+ * bytes), shared by both key parsers here and by cosignature.ts's (type 0x04), which
+ * differ only in the type byte. Errors never quote the input: it may be a private key.
+ * Internal to @cotc/tlog (exported for cosignature.ts).
+ */
+export function parseKeyBody(
+  name: string, id16: string, key64: string, param: string,
+  alg = ALG_ED25519, wrongAlg = 'unknown key algorithm (only 0x01, Ed25519)',
+): Uint8Array {
   needName(name, param);
   if (!/^[0-9a-f]{8}$/.test(id16)) throw new TypeError(`${param}: key id must be 8 lowercase hex digits`);
   let key: Uint8Array;
@@ -106,7 +114,7 @@ function parseKeyBody(name: string, id16: string, key64: string, param: string):
   } catch {
     throw new TypeError(`${param}: key data is not canonical standard base64`);
   }
-  if (key.length === 0 || key[0] !== ALG_ED25519) throw new TypeError(`${param}: unknown key algorithm (only 0x01, Ed25519)`);
+  if (key.length === 0 || key[0] !== alg) throw new TypeError(`${param}: ${wrongAlg}`);
   if (key.length !== 33) throw new TypeError(`${param}: Ed25519 key data must be 32 bytes, got ${key.length - 1}`);
   return key.slice(1);
 }
