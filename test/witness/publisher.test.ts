@@ -93,7 +93,33 @@ test('the served checkpoint is cosigned by both witnesses; proofs are against it
   }
 });
 
-test('a witness that is down, or hangs, never stalls writes; a quorum of 1 of 3 still publishes', async () => {
+test('a witness that hangs never stalls writes: they are answered while its request is still open', async () => {
+  const sockets: import('node:net').Socket[] = [];
+  const hang = http.createServer((req) => sockets.push(req.socket));
+  await new Promise<void>((r) => hang.listen(0, '127.0.0.1', () => r()));
+  const { generateCosignerKey } = await import('@cotc/tlog');
+  const extra = [{ url: `http://127.0.0.1:${(hang.address() as AddressInfo).port}`, key: generateCosignerKey('hang.example').verifierKey }];
+  // The publisher gives witnesses a minute: its request to the hanging one stays open all
+  // through the writes, so the writes being answered proves they never wait for a witness.
+  const { s, dir, close } = await setup(0, { quorum: 1, extra, timeoutMs: 60_000 });
+  try {
+    const o = op(dir);
+    await waitFor(() => sockets.length > 0); // a publication round is waiting on the hanging witness
+    const r = await s.log.submit(ev(o, 'fund.open', { fund: 'pub-h', name: 'H', currency: 'CNY', restricted: false, purpose: 'p' }));
+    assert.is(r.status, 201);
+    for (let i = 0; i < 20; i++) {
+      const d = await s.log.submit(ev(o, 'donation', { fund: 'pub-h', amount: cny(1), donor: donor(`h${i}`), channel: 'x' }, `pub-h${i}`));
+      assert.is(d.status, 201);
+    }
+    assert.ok(sockets.some((so) => !so.destroyed), '21 writes were answered while the witness request was still unanswered');
+  } finally {
+    for (const so of sockets) so.destroy();
+    await close();
+    await new Promise((r) => hang.close(r));
+  }
+});
+
+test('a witness that is down, or hangs, or lies: a quorum of 1 of 3 still publishes, lies dropped', async () => {
   // A witness that never answers (holds the socket), and one that answers 200 with garbage.
   const sockets: import('node:net').Socket[] = [];
   const hang = http.createServer((req) => sockets.push(req.socket));
@@ -109,15 +135,12 @@ test('a witness that is down, or hangs, never stalls writes; a quorum of 1 of 3 
   const { s, dir, witnesses, close } = await setup(1, { quorum: 1, extra, timeoutMs: 3000 });
   try {
     const o = op(dir);
-    const t0 = performance.now();
     const r = await s.log.submit(ev(o, 'fund.open', { fund: 'pub-g', name: 'G', currency: 'CNY', restricted: false, purpose: 'p' }));
     assert.is(r.status, 201);
     for (let i = 0; i < 20; i++) {
       const d = await s.log.submit(ev(o, 'donation', { fund: 'pub-g', amount: cny(1), donor: donor(`g${i}`), channel: 'x' }, `pub-g${i}`));
       assert.is(d.status, 201);
     }
-    const ms = performance.now() - t0;
-    assert.ok(ms < 2000, `21 writes took ${ms.toFixed(0)} ms with a hanging witness`);
     const keys = witnesses.map((w) => w.key);
     const cp = await waitFor(async () => {
       const t = await (await fetch(`${s.url}/checkpoint`)).text();
