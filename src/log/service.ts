@@ -35,6 +35,8 @@ import {
   LedgerState,
   fundInfoFromRecord,
   orgInfoFromRecord,
+  fundKey,
+  orgKey,
   parseIJsonBytes,
   reject,
   signEvent,
@@ -486,6 +488,8 @@ export class LogService {
         return;
       }
     }
+    // Durable: only now do the batch's records become the committed state.
+    this.#state.adopt();
     this.#hashes.remember(storedHashIndex(0, fromSize), batchHashes);
     this.#broken = null;
     this.#head = head;
@@ -494,10 +498,12 @@ export class LogService {
     await this.#answer(results);
   }
 
+  /** Nothing of the batch is durable: drop its overlay, so the state is the committed one
+   * again (no reload), and ask the store whether it still answers. */
   async #rollback(cause: unknown): Promise<void> {
-    this.#state.takeChanges();
+    this.#state.drop();
     try {
-      await this.#load();
+      await this.store.head();
       this.#broken = null;
     } catch (e) {
       this.#broken = e as Error;
@@ -594,7 +600,7 @@ export class LogService {
 
   /** A fund as committed (read from the store, never from a batch in flight). */
   async fund(id: string) {
-    const r = await this.store.stateRecord('f/' + id);
+    const r = await this.store.stateRecord(fundKey(id));
     if (r === undefined) return undefined;
     const f = fundInfoFromRecord(id, r);
     return { ...f, balance: { currency: f.currency, value: f.balance } };
@@ -602,7 +608,7 @@ export class LogService {
 
   /** An organisation as committed, with every key it ever held and when. */
   async org(id: string) {
-    const r = await this.store.stateRecord('o/' + id);
+    const r = await this.store.stateRecord(orgKey(id));
     return r === undefined ? undefined : orgInfoFromRecord(id, r);
   }
 

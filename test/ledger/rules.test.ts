@@ -105,7 +105,7 @@ test('already_exists for a confirmation comes after forbidden (Posting order): a
   assert.is(rejection(h, conf('c2', 'x1', 'B')), '403 forbidden');
 });
 
-test('the confirmations record (c/<disbursement>) is written by takeChanges and survives restore', () => {
+test('the confirmations record (conf/<disbursement>) is written by takeChanges and survives restore', () => {
   const h = world();
   const store = new Map<string, string>();
   const flush = () => {
@@ -114,14 +114,14 @@ test('the confirmations record (c/<disbursement>) is written by takeChanges and 
   h.ok(don('d1', 'fa', 100));
   h.ok(disb('x1', 'fa', 60));
   flush();
-  assert.not.ok(store.has('c/x1'));
+  assert.not.ok(store.has('conf/x1'));
   h.ok(conf('c1', 'x1', 'P'));
   const ch = h.state.takeChanges();
-  assert.equal(ch.filter(([k]) => k.startsWith('c/')), [['c/x1', '["P"]']]);
+  assert.equal(ch.filter(([k]) => k.startsWith('conf/')), [['conf/x1', '["P"]']]);
   for (const [k, v] of ch) (v === null ? store.delete(k) : store.set(k, v));
   h.ok(conf('c2', 'x1', 'AUD'));
   flush();
-  assert.is(store.get('c/x1'), '["P","AUD"]');
+  assert.is(store.get('conf/x1'), '["P","AUD"]');
   const s2 = LedgerState.restore(store);
   assert.equal(s2.confirmedBy('x1'), ['P', 'AUD']);
   // The restored state refuses the second confirmation as the live one does.
@@ -129,8 +129,8 @@ test('the confirmations record (c/<disbursement>) is written by takeChanges and 
   const r = s2.judge(again, { seq: s2.size, contentHash: 'ff'.repeat(32), verify: () => true });
   assert.is(r.ok ? 'ok' : r.code, 'already_exists');
   // A record that does not add up is a corrupt store, not bad input.
-  assert.throws(() => LedgerState.restore([...store, ['c/d1', '["P"]']]), /bad confirmations record for d1/);
-  assert.throws(() => LedgerState.restore([...store, ['c/x1', '["P","P"]']]), /bad confirmations record for x1/);
+  assert.throws(() => LedgerState.restore([...store, ['conf/d1', '["P"]']]), /bad confirmations record for d1/);
+  assert.throws(() => LedgerState.restore([...store, ['conf/x1', '["P","P"]']]), /bad confirmations record for x1/);
 });
 
 // --- restricted funds ---------------------------------------------------------------------
@@ -241,7 +241,7 @@ function forged(entries: Uint8Array[], event: Envelope): Uint8Array {
 
 test('replay reaches the same state records as the server, the confirmations record included', async () => {
   const { entries, records } = await buildLog();
-  assert.is(records.get('s/c/pay-1') ?? records.get('c/pay-1'), '["payee","auditor"]');
+  assert.is(records.get('s/conf/pay-1') ?? records.get('conf/pay-1'), '["payee","auditor"]');
   const r = replay(entries, { verify: verifyStrictNode });
   assert.is(r.problem, null, JSON.stringify(r.problem));
   const replayed = new Map(r.state.takeChanges().filter((x): x is [string, string] => x[1] !== null));

@@ -320,14 +320,14 @@ test('read helpers: event facts', () => {
   h.ok(disb('x1', 'fb', 20, 'B'));
   h.ok(rev('r1', 'x1', 'B'));
   const d = h.state.event('d1')!;
-  assert.equal({ ...d, hash: '' }, { id: 'd1', seq: 9, org: 'A', hash: '', type: 'donation', fund: 'fa', value: '100' });
+  assert.equal({ ...d, hash: '' }, { id: 'd1', seq: 9, org: 'A', hash: '', type: 'donation', fund: 'fa', value: '100', pos: 0 });
   assert.is(d.hash, contentHash(don('d1', 'fa', 100)));
   assert.equal(h.state.event('x1'), {
     id: 'x1', seq: 11, org: 'B', hash: contentHash(disb('x1', 'fb', 20, 'B')), type: 'disbursement', fund: 'fb', payee: 'P', value: '20',
     taken: [fx('d1', 't1', 20)], reversedBy: 'r1',
   });
-  assert.equal({ ...h.state.event('r1')!, hash: '' }, { id: 'r1', seq: 12, org: 'B', hash: '', type: 'reversal', target: 'x1', targetType: 'disbursement' });
-  assert.equal({ ...h.state.event('t1')!, hash: '' }, { id: 't1', seq: 10, org: 'A', hash: '', type: 'transfer', from: 'fa', to: 'fb', value: '30' });
+  assert.equal({ ...h.state.event('r1')!, hash: '' }, { id: 'r1', seq: 12, org: 'B', hash: '', type: 'reversal', target: 'x1', targetType: 'disbursement', range: [-1, 0] });
+  assert.equal({ ...h.state.event('t1')!, hash: '' }, { id: 't1', seq: 10, org: 'A', hash: '', type: 'transfer', from: 'fa', to: 'fb', value: '30', range: [0, 1] });
   assert.is(h.state.event('nope'), undefined);
   assert.is(h.state.fund('nope'), undefined);
   assert.is(h.state.org('nope'), undefined);
@@ -357,23 +357,23 @@ test('persistence: one spend from a fund of 10k lots rewrites a handful of recor
   h.state.takeChanges();
   h.ok(disb('x', 'fa', 7)); // takes d0, d1, splits d2
   const ch = h.state.takeChanges();
-  assert.equal(ch.map(([k]) => k), ['meta', 'f/fa', 'l/fa/0', 'l/fa/1', 'l/fa/2', 'e/x']);
+  assert.equal(ch.map(([k]) => k), ['meta', 'fund/fa', 'lot/fa/p000000000000000', 'lot/fa/p000000000000001', 'lot/fa/p000000000000002', 'event/x']);
   assert.is(ch[2]![1], null);
   assert.is(ch[3]![1], null);
   assert.equal(JSON.parse(ch[4]![1]!), { donation: 'd2', via: 'd2', value: '2' });
   // its reversal writes the three returned lots at new front positions and a marker, not
   // x's record again
   h.ok(rev('rx', 'x'));
-  assert.equal(h.state.takeChanges().map(([k, v]) => [k, k.startsWith('e/') ? '…' : v]), [
+  assert.equal(h.state.takeChanges().map(([k, v]) => [k, k.startsWith('event/') ? '…' : v]), [
     ['meta', JSON.stringify({ size: h.state.size, operator: 'operator' })],
-    ['f/fa', JSON.stringify({ owner: 'A', name: 'fa', currency: 'CNY', restricted: false, purpose: 'p', openedSeq: 5, balance: '30000', head: -1, tail: 10000, count: 10001 })],
+    ['fund/fa', JSON.stringify({ owner: 'A', name: 'fa', currency: 'CNY', restricted: false, purpose: 'p', openedSeq: 5, balance: '30000', head: -1, tail: 10000, count: 10001 })],
     // returned d0 3, d1 3, d2 1 before d2's remaining 2 (head was 2): positions -1, 0, 1,
     // written back to front
-    ['l/fa/1', JSON.stringify({ donation: 'd2', via: 'rx', value: '1' })],
-    ['l/fa/0', JSON.stringify({ donation: 'd1', via: 'rx', value: '3' })],
-    ['l/fa/-1', JSON.stringify({ donation: 'd0', via: 'rx', value: '3' })],
-    ['e/rx', '…'],
-    ['r/x', '"rx"'],
+    ['lot/fa/p000000000000001', JSON.stringify({ donation: 'd2', via: 'rx', value: '1' })],
+    ['lot/fa/p000000000000000', JSON.stringify({ donation: 'd1', via: 'rx', value: '3' })],
+    ['lot/fa/n999999999999999', JSON.stringify({ donation: 'd0', via: 'rx', value: '3' })],
+    ['event/rx', '…'],
+    ['rev/x', '"rx"'],
   ]);
 });
 

@@ -1,0 +1,85 @@
+// Copy-on-write views of the state's records (the same idea as the log's hash overlay,
+// src/log/hashcache.ts). The committed records sit at the bottom (Committed: a complete
+// in-memory set, or a bounded cache of what was loaded from the store); a batch is judged
+// on an Overlay over them, each event on an Overlay over the batch's, so that an event
+// that fails — or that needs a record not loaded yet — leaves nothing behind. The batch's
+// overlay is adopted into the committed records only once the store's commit resolved.
+import { cloneRecord } from './codec.ts';
+
+/** A record, null (known to be absent), or undefined (not loaded: ask the store). */
+export type Peeked = unknown | null | undefined;
+
+export interface RecordReader {
+  peek(key: string): Peeked;
+}
+
+/** Evaluation needs records that are not loaded (the caller loads them and re-evaluates
+ * the event): point keys, and the front of fund queues from a position. */
+export class NeedRecords extends Error {
+  constructor(
+    readonly keys: string[],
+    readonly ranges: Array<{ fund: string; from: number }> = [],
+  ) {
+    super(`ledger state: records not loaded: ${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', …' : ''}`);
+    this.name = 'NeedRecords';
+  }
+}
+
+/** The committed records, decoded. `complete`: what is not here does not exist (an
+ * in-memory state); otherwise what is not here is not loaded. */
+export class Committed implements RecordReader {
+  readonly map = new Map<string, unknown | null>();
+  constructor(public complete: boolean) {}
+  peek(key: string): Peeked {
+    const v = this.map.get(key);
+    if (v !== undefined) return v;
+    return this.complete ? null : undefined;
+  }
+}
+
+export class Overlay implements RecordReader {
+  /** key → record or null (deleted), in order of first change */
+  readonly changes = new Map<string, unknown | null>();
+  constructor(readonly base: RecordReader) {}
+
+  peek(key: string): Peeked {
+    const v = this.changes.get(key);
+    return v !== undefined ? v : this.base.peek(key);
+  }
+
+  /** The record, or undefined when absent; throws NeedRecords when not loaded. */
+  get<T>(key: string): T | undefined {
+    const v = this.peek(key);
+    if (v === undefined) throw new NeedRecords([key]);
+    return v === null ? undefined : (v as T);
+  }
+
+  /** Like get, for a record that must exist (an impossible state otherwise). */
+  must<T>(key: string): T {
+    const v = this.get<T>(key);
+    if (v === undefined) throw new Error(`ledger state: record ${key} is missing`);
+    return v;
+  }
+
+  put(key: string, v: unknown | null): void {
+    this.changes.set(key, v);
+  }
+
+  /** A copy of the record this overlay owns and may change in place. */
+  edit<T>(key: string): T {
+    const own = this.changes.get(key);
+    if (own !== undefined && own !== null) return own as T;
+    const v = cloneRecord(key, this.must<T>(key));
+    this.changes.set(key, v);
+    return v;
+  }
+
+  /** Moves this overlay's changes onto `to` (an event's onto its batch's). */
+  mergeInto(to: Overlay, touched?: (key: string) => void): void {
+    for (const [k, v] of this.changes) {
+      to.changes.set(k, v);
+      touched?.(k);
+    }
+    this.changes.clear();
+  }
+}
