@@ -41,6 +41,9 @@ export interface OpenLogOptions {
   onCommit?: ServiceOptions['onCommit'];
   /** signature verification threads (default: one per core; 0 = inline) */
   verifyThreads?: number;
+  /** check every LevelDB file's CRCs before opening (`serve --verify-store`; proportional
+   * to the store, ~6 s/GiB: a plain start-up is O(1) in the log's size) */
+  verifyStore?: boolean;
 }
 
 export interface StartOptions extends OpenLogOptions {
@@ -76,7 +79,7 @@ export async function openLog(dir: string, opts: OpenLogOptions & { pool?: Verif
   const dd = openDataDir(dir, opts);
   return LogService.open({
     pool: opts.pool,
-    store: new LevelStore(dd.storePath),
+    store: new LevelStore(dd.storePath, { verifyFiles: opts.verifyStore ?? false }),
     logKey: dd.logKey,
     operatorKey: dd.operatorKey,
     maxBatch: opts.maxBatch,

@@ -145,7 +145,7 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
       return 2;
     }
     decision = decideTrust(state, id, logKey);
-    store = new LevelStore(path.join(dir, 'store'));
+    store = new LevelStore(path.join(dir, 'store'), { verifyFiles: true });
     try {
       src = await storeSource(store);
     } catch (e) {

@@ -18,7 +18,8 @@ program
   .option('--witness <url=vkey>', 'a witness to push checkpoints to: its add-checkpoint URL prefix = its cosignature verifier key (repeatable)', repeatable)
   .option('--quorum <k>', 'cosignatures needed before a checkpoint is published (default: all witnesses)')
   .option('--checkpoint-interval <seconds>', 'how often a checkpoint is pushed to the witnesses', '10')
-  .action(async (o: { data: string; port: string; host: string; demo?: boolean; witness?: string[]; quorum?: string; checkpointInterval: string; origin?: string }) => {
+  .option('--verify-store', "check every LevelDB file's CRCs before serving (time grows with the store, ~6 s/GiB; `audit --data` always does)")
+  .action(async (o: { data: string; port: string; host: string; demo?: boolean; witness?: string[]; quorum?: string; checkpointInterval: string; origin?: string; verifyStore?: boolean }) => {
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`--port: ${o.port} is not a port number`);
     const { originProblem } = await import('../log/datadir.ts');
@@ -37,7 +38,7 @@ program
     const { witnessServeOptions } = await import('../witness/serve-options.ts');
     const w = await witnessServeOptions(o).catch((e: Error) => usage(e.message));
     // On an existing data directory a different --origin is refused, naming both (src/log/datadir.ts).
-    const s = await startServer(o.data, { port, host: o.host, ...w.options, origin: o.origin });
+    const s = await startServer(o.data, { port, host: o.host, ...w.options, origin: o.origin, verifyStore: o.verifyStore === true });
     for (const line of w.describe()) console.log(line);
     console.log(`cotc: serving ${s.log.origin} (size ${s.log.size}) at ${s.url}`);
     console.log(`cotc: log key ${s.log.verifierKey}`);

@@ -60,6 +60,14 @@ export class FaultyStore implements LogStore {
     this.#check();
     return this.inner.stateRecord(k);
   }
+  async getStateRecords(k: readonly string[]) {
+    this.#check();
+    return this.inner.getStateRecords(k);
+  }
+  async stateRange(p: string, l: number, g?: string) {
+    this.#check();
+    return this.inner.stateRange(p, l, g);
+  }
   stateRecords() {
     this.#check();
     return this.inner.stateRecords();

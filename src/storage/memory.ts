@@ -46,6 +46,20 @@ export class MemoryStore implements LogStore {
   async stateRecord(key: string) {
     return this.#state.get(key);
   }
+  async getStateRecords(keys: readonly string[]) {
+    return keys.map((k) => this.#state.get(k));
+  }
+  async stateRange(prefix: string, limit: number, gte = prefix) {
+    const from = gte < prefix ? prefix : gte;
+    const out: Array<[string, string]> = [];
+    // Tests only: a sort per call is fine (the key order is UTF-16 order here, equal to
+    // UTF-8 byte order for the ASCII keys the codec writes).
+    for (const k of [...this.#state.keys()].sort()) {
+      if (out.length >= limit) break;
+      if (k >= from && k.startsWith(prefix)) out.push([k, this.#state.get(k)!]);
+    }
+    return out;
+  }
   async *stateRecords(): AsyncIterable<[string, string]> {
     yield* [...this.#state.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   }

@@ -61,7 +61,14 @@ export interface LogStore {
   recentDonations(limit: number, before?: number): Promise<Array<[number, string]>>;
   /** One state record, or undefined. */
   stateRecord(key: string): Promise<string | undefined>;
-  /** All state records. */
+  /** State records for `keys`, in the same order (undefined where absent): ONE batched read,
+   * what the sequencer prefetches for a batch before judging it. */
+  getStateRecords(keys: readonly string[]): Promise<(string | undefined)[]>;
+  /** State records whose keys start with `prefix`, in key order (UTF-8 byte order), from
+   * the key `gte` on (inclusive; default the prefix itself), at most `limit` of them (the
+   * front of a fund's queue: codec.ts lotPrefix). */
+  stateRange(prefix: string, limit: number, gte?: string): Promise<Array<[string, string]>>;
+  /** All state records (an audit's full comparison; nothing at start-up reads this). */
   stateRecords(): AsyncIterable<[string, string]>;
   /** Signed checkpoints published at given sizes (every committed head is kept). */
   checkpointAt(size: number): Promise<string | undefined>;

@@ -2,7 +2,9 @@
 // files were damaged must not be served; starting the server fails naming the file and the
 // check that failed.
 //
-// What runs at start (LevelStore.open, then LogService.open):
+// What runs at start (LevelStore.open, then LogService.open); step 1 is proportional to the
+// store (~6 s/GiB), so it runs only with `serve --verify-store` (verifyStore here) and in
+// `cotc audit --data`; a plain start-up is O(1) in the log's size (issue 10):
 //   1. LevelDB's files, before LevelDB opens them (src/storage/level-verify.ts): CURRENT
 //      names an existing MANIFEST; every MANIFEST and write-ahead log record's CRC32C (an
 //      incomplete last record, a crash mid-write, is accepted); every table file's footer
@@ -13,7 +15,7 @@
 //      naming the store.
 //   3. The log's own checks: the format marker; the head checkpoint verifies with the log
 //      key and matches the head; the stored tree hashes to its root; the last entry hashes
-//      to its leaf; the state records are at the head's size.
+//      to its leaf; the state's meta record is at the head's size.
 // What does not run at start: re-hashing every entry. An entry rewritten in the middle
 // with a valid LevelDB write (files all sound) is found by `cotc audit --data`, naming it.
 import { suite } from 'uvu';
@@ -74,7 +76,7 @@ function flip(file: string, at: (size: number) => number, n = 8) {
 }
 async function refused(dir: string): Promise<Error> {
   try {
-    const s = await startServer(dir, { port: 0, host: '127.0.0.1', logLevel: 'silent', verifyThreads: 0 });
+    const s = await startServer(dir, { port: 0, host: '127.0.0.1', logLevel: 'silent', verifyThreads: 0, verifyStore: true });
     await s.close();
   } catch (e) {
     return e as Error;
@@ -84,7 +86,7 @@ async function refused(dir: string): Promise<Error> {
 
 t('the pristine copy starts (the checks pass on a sound store)', async () => {
   const dir = variant('sound', () => {});
-  const s = await startServer(dir, { port: 0, host: '127.0.0.1', logLevel: 'silent', verifyThreads: 0 });
+  const s = await startServer(dir, { port: 0, host: '127.0.0.1', logLevel: 'silent', verifyThreads: 0, verifyStore: true });
   assert.is(s.log.size, size);
   await s.close();
 });
@@ -100,6 +102,18 @@ t('a damaged data block in a table file (.ldb) is named: file and block', async 
   assert.instance(e, StoreCorruptError);
   assert.ok(e.message.includes(path.basename(file)), e.message);
   assert.match(e.message, /data block \d+ at offset \d+ .*CRC32C mismatch/);
+});
+
+t('without --verify-store the damaged table is not read at start; cotc audit --data refuses it, naming the file', async () => {
+  let file = '';
+  const dir = variant('ldb-block-audit', (d) => {
+    [file] = only(d, /\.(ldb|sst)$/);
+    flip(file, (n) => Math.floor(n / 3));
+  });
+  const out: string[] = [];
+  const code = await auditCommand({ data: dir, state: path.join(base, 'audit-state-2.json') }, (l) => out.push(l), (l) => out.push(l));
+  assert.is.not(code, 0, out.join('\n'));
+  assert.ok(out.join('\n').includes(path.basename(file)), out.join('\n'));
 });
 
 t('a table file whose footer is damaged is named', async () => {
@@ -194,7 +208,7 @@ t('an incomplete last log record (a write cut short by a crash) is not corruptio
     const f = only(d, /^\d+\.log$/).find((x) => fs.statSync(x).size > 0)!;
     fs.truncateSync(f, fs.statSync(f).size - 100);
   });
-  const s = await startServer(dir, { port: 0, host: '127.0.0.1', logLevel: 'silent', verifyThreads: 0 });
+  const s = await startServer(dir, { port: 0, host: '127.0.0.1', logLevel: 'silent', verifyThreads: 0, verifyStore: true });
   // The last batch (of 20) is cut off: the log restarts at the batch before it.
   assert.ok(s.log.size < size && s.log.size >= size - 20, `size ${s.log.size}, was ${size}`);
   await s.close();
@@ -211,7 +225,7 @@ t('an entry rewritten in the middle (files sound) passes the start checks; cotc 
   await store.db.put(key, new TextEncoder().encode(s));
   await store.close();
   // Start checks look at the head, the tree and the last entry only: this one starts.
-  const srv = await startServer(dir, { port: 0, host: '127.0.0.1', logLevel: 'silent', verifyThreads: 0 });
+  const srv = await startServer(dir, { port: 0, host: '127.0.0.1', logLevel: 'silent', verifyThreads: 0, verifyStore: true });
   await srv.close();
   const out: string[] = [];
   const code = await auditCommand({ data: dir, state: path.join(base, 'audit-state.json') }, (l) => out.push(l), (l) => out.push(l));
@@ -262,7 +276,7 @@ mid('closing mid-compaction 20 times: every start succeeds, the half-written tab
       const digest = (f: string) =>
         `${fs.statSync(path.join(dir, f), { bigint: true }).mtimeNs} ${crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, f))).digest('hex')}`;
       const ignored = new Map(v.ignored.map((f) => [f, digest(f)]));
-      const store = new LevelStore(dir);
+      const store = new LevelStore(dir, { verifyFiles: true });
       await store.open(); // the old check threw StoreCorruptError here: "table NNNNNN.ldb fails the check of its footer magic number"
       // LevelDB deleted what the check ignored. It may have written a new file under the same
       // number since (numbers past the MANIFEST's next-file number are handed out again, and
@@ -307,18 +321,18 @@ mid('real damage to a live table is still refused while half-written garbage bes
       return d;
     };
     const bad = copy('bad', (d) => flip(path.join(d, live[0]!), (n) => Math.floor(n / 3)));
-    const e = await new LevelStore(bad).open().then(() => null, (x: Error) => x);
+    const e = await new LevelStore(bad, { verifyFiles: true }).open().then(() => null, (x: Error) => x);
     assert.instance(e, StoreCorruptError);
     assert.ok(e!.message.includes(live[0]!), e!.message);
     // A live write-ahead log record damaged: refused too.
     const logs = v.checked.filter((f) => /\.log$/.test(f) && fs.statSync(path.join(dir, f)).size > 64);
     if (logs.length > 0) {
       const bad2 = copy('bad-log', (d) => flip(path.join(d, logs[0]!), () => 20, 4));
-      const e2 = await new LevelStore(bad2).open().then(() => null, (x: Error) => x);
+      const e2 = await new LevelStore(bad2, { verifyFiles: true }).open().then(() => null, (x: Error) => x);
       assert.instance(e2, StoreCorruptError);
     }
     // The sound copy opens.
-    const good = new LevelStore(copy('good', () => {}));
+    const good = new LevelStore(copy('good', () => {}), { verifyFiles: true });
     await good.open();
     await good.close();
   } finally {
@@ -330,7 +344,7 @@ mid('the checked files are those LevelDB keeps: a MANIFEST that is not CURRENT a
   const base2 = tempDir('cotc-midcompact-');
   const dir = path.join(base2, 'store');
   try {
-    const store = new LevelStore(dir);
+    const store = new LevelStore(dir, { verifyFiles: true });
     await store.open();
     await store.db.put('a', new Uint8Array([1]));
     await store.close();
@@ -345,7 +359,7 @@ mid('the checked files are those LevelDB keeps: a MANIFEST that is not CURRENT a
     fs.writeFileSync(path.join(dir, '999990.ldb'), 'half a table');
     const w = verifyLevelFiles(dir)!;
     assert.ok(w.ignored.includes(oldManifest) && w.ignored.includes(oldLog) && w.ignored.includes('999990.ldb'), w.ignored.join(' '));
-    const s2 = new LevelStore(dir);
+    const s2 = new LevelStore(dir, { verifyFiles: true });
     await s2.open();
     assert.equal([...(await s2.db.get('a'))!], [1]);
     await s2.close();

@@ -90,6 +90,38 @@ for (const [name, make] of backends) {
     await store.close();
   });
 
+  t('state records: one batched read of many keys, prefix ranges in key order, paging past 1,000', async () => {
+    const { store } = make();
+    await store.open();
+    const lots: Array<[string, string | null]> = [];
+    // Queue positions as the codec writes them (n… before p…), shuffled into the batch.
+    const keys = Array.from({ length: 1205 }, (_, i) => `lot/fa/${i < 5 ? 'n' + String(1e15 - 5 + i).padStart(15, '0') : 'p' + String(i - 5).padStart(15, '0')}`);
+    for (const k of [...keys].reverse()) lots.push([k, `{"k":"${k}"}`]);
+    lots.push(['lot/fab/p000000000000000', '"other fund"'], ['lot/f/p000000000000000', '"shorter id"'], ['fund/fa', '{}']);
+    await store.commit(batch(0, 1, { state: lots }));
+    await store.commit(batch(1, 1, { state: [[keys[7]!, null]] }));
+    assert.equal(await store.getStateRecords([]), []);
+    assert.equal(await store.getStateRecords(['fund/fa', 'nope', keys[0]!, keys[7]!, 'fund/fa']), ['{}', undefined, `{"k":"${keys[0]}"}`, undefined, '{}']);
+    const front = await store.stateRange('lot/fa/', 10);
+    assert.equal(front.map(([k]) => k), keys.filter((_, i) => i !== 7).slice(0, 10));
+    assert.is(front[0]![1], `{"k":"${keys[0]}"}`);
+    // From a key on (inclusive), across pages, never into fund "fab" or "f".
+    const all: string[] = [];
+    let from: string | undefined;
+    for (;;) {
+      const page = await store.stateRange('lot/fa/', 1000, from);
+      const fresh = from === undefined ? page : page.slice(1);
+      all.push(...fresh.map(([k]) => k));
+      if (page.length < 1000) break;
+      from = page[page.length - 1]![0];
+    }
+    assert.equal(all, keys.filter((_, i) => i !== 7));
+    assert.equal((await store.stateRange('lot/fa/', 3, keys[6])).map(([k]) => k), [keys[6], keys[8], keys[9]]);
+    assert.equal(await store.stateRange('lot/none/', 10), []);
+    assert.equal(await store.stateRange('lot/fa/', 0), []);
+    await store.close();
+  });
+
   t('a commit that does not start at the head is refused and changes nothing', async () => {
     const { store } = make();
     await store.open();
