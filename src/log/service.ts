@@ -33,6 +33,7 @@ import {
 import {
   canonicalBytes,
   LedgerState,
+  NeedRecords,
   fundInfoFromRecord,
   orgInfoFromRecord,
   fundKey,
@@ -46,6 +47,7 @@ import {
   type Entry,
   type Envelope,
   type Rejection,
+  type RecordSource,
   type UnsignedEvent,
 } from '@cotc/ledger';
 import { verifyStrictNode } from '../crypto/ed25519-node.ts';
@@ -188,6 +190,12 @@ export class LogService {
     return s;
   }
 
+  /** The store's state records as the state machine reads them. */
+  #source(): RecordSource {
+    const store = this.store;
+    return { getMany: (keys) => store.getStateRecords(keys), range: (prefix, limit, gte) => store.stateRange(prefix, limit, gte) };
+  }
+
   static newState(): LedgerState {
     return new LedgerState({ isWeakKey: isWeakPublicKey });
   }
@@ -196,7 +204,8 @@ export class LogService {
     const head = await this.store.head();
     this.#hashes.clear();
     if (!head) {
-      this.#state = LogService.newState();
+      this.#state = await LedgerState.open(this.#source(), { isWeakKey: isWeakPublicKey });
+      if (this.#state.size !== 0) throw new StoreCorruptError(`a store with no head holds state at seq ${this.#state.size}`);
       this.#head = { size: 0, checkpoint: '' };
       this.#prev = ZERO_HASH;
       return;
@@ -222,9 +231,13 @@ export class LogService {
     if (!equalBytes(lastLeaf, stored!)) {
       throw new StoreCorruptError(`entry ${head.size - 1} does not hash to its leaf in the tree`, head.size - 1);
     }
-    const records: Array<[string, string]> = [];
-    for await (const r of this.store.stateRecords()) records.push(r);
-    this.#state = LedgerState.restore(records, { isWeakKey: isWeakPublicKey });
+    // The state stays in the store: read its meta record only (O(1) in the log's size; the
+    // full comparison of every record is `cotc audit --data`).
+    try {
+      this.#state = await LedgerState.open(this.#source(), { isWeakKey: isWeakPublicKey });
+    } catch (e) {
+      throw new StoreCorruptError(`state records do not read back: ${(e as Error).message}`, head.size);
+    }
     if (this.#state.size !== head.size) {
       throw new StoreCorruptError(`state is at seq ${this.#state.size}, the log at ${head.size}`, head.size);
     }
@@ -403,17 +416,50 @@ export class LogService {
     const donations: Array<[number, string]> = [];
     const results: Array<{ p: Pending; seq?: number; dupSeq?: number; fail?: Failed }> = [];
     let prev = this.#prev;
+    try {
+      // What the batch names, in one batched read (then what those records point at).
+      await this.#state.prefetch(batch.map((p) => p.event));
+    } catch (e) {
+      // The store does not answer: nothing was judged; writes stay refused (and /healthz
+      // says so) until the store is re-read.
+      this.#state.drop();
+      this.#broken = e as Error;
+      for (const p of batch) p.resolve(unavailable(e));
+      return;
+    }
     for (const p of batch) {
       const seq = fromSize + entries.length;
-      const r = this.#state.apply(p.event, {
+      const ctx = {
         seq,
         contentHash: p.contentHash,
         verify: (pub: Uint8Array, keyString: string) => {
           const known = p.verdicts.get(keyString);
           if (known !== undefined) return known;
-          return p.signature !== null && this.#verify(pub, p.signing, p.signature);
+          const ok = p.signature !== null && this.#verify(pub, p.signing, p.signature);
+          p.verdicts.set(keyString, ok);
+          return ok;
         },
-      });
+      };
+      let r;
+      for (;;) {
+        try {
+          r = this.#state.apply(p.event, ctx);
+          break;
+        } catch (e) {
+          if (!(e instanceof NeedRecords)) throw e;
+          // Evaluation reached past what is loaded (a take beyond the front window): load
+          // it and judge this event again; the event's own overlay was discarded.
+          try {
+            await this.#state.load(e);
+          } catch (e2) {
+            this.#state.drop();
+            this.#broken = e2 as Error;
+            for (const x of results) x.p.resolve(x.fail ?? unavailable(e2));
+            for (const q of batch.slice(batch.indexOf(p))) q.resolve(unavailable(e2));
+            return;
+          }
+        }
+      }
       if (!r.ok) {
         results.push({ p, fail: failed(r) });
         continue;

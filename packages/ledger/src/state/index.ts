@@ -1,6 +1,7 @@
 // The ledger state machine (DESIGN.md "The events", "Posting"): the facade and what the
 // server, the auditor and the verifier share from it.
 export { LedgerState, fundInfoFromRecord, orgInfoFromRecord } from './ledger.ts';
+export type { RecordSource, StoreStateOptions } from './ledger.ts';
 export { parseVerifierKey, keyLiveAt, checkNewKeys, checkRevokes, signerAt, bootstrapSigner, sigKeyId } from './keys.ts';
 export type { KeyRec, KeyRing, KeyRules } from './keys.ts';
 export { NeedRecords } from './overlay.ts';

@@ -31,9 +31,22 @@ export interface Plan {
 }
 export type Evaluation = Plan | Rejection;
 
+/** What a kind asks the store for before a batch is judged (LedgerState.prefetch). */
+export interface Wants {
+  keys: string[];
+  /** funds whose front window its evaluation will take from */
+  fronts?: string[];
+  /** lot ranges it will look at */
+  ranges?: Array<{ fund: string; from: number; to: number }>;
+}
+
 export interface EventKind<T extends EventType = EventType> {
   type: T;
   evaluate(cx: Cx<T>): Evaluation;
+  /** The records the event names (beyond its own facts and its signer's org). */
+  names(ev: Envelope<T>): string[];
+  /** What those records point at, once loaded (peek: undefined when not loaded). */
+  follows?(ev: Envelope<T>, peek: (key: string) => unknown): Wants;
 }
 
 export function plan(effects: Effect[], donations: string[], facts: EventFacts, commit: () => void): Plan {

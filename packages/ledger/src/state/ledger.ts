@@ -24,6 +24,7 @@ import {
   fundKey,
   kindRank,
   lotKey,
+  lotPrefix,
   orgKey,
   parseKey,
   revKey,
@@ -35,25 +36,124 @@ import {
 } from './codec.ts';
 import { bootstrapSigner, keyInfo, keyLiveAt, parseVerifierKey, sigKeyId, signerAt, type KeyRules } from './keys.ts';
 import { KINDS } from './kinds/index.ts';
-import type { Cx, Evaluation, Plan } from './kind.ts';
+import type { Cx, EventKind, Evaluation, Plan } from './kind.ts';
 import { Committed, NeedRecords, Overlay } from './overlay.ts';
 import type { Duplicate, EventFacts, FundInfo, JudgeContext, Judgement, KeyAtInfo, LedgerStateOptions, LotInfo, OrgInfo } from './types.ts';
+
+/** Where a store-backed state reads its committed records (the LogStore's state records;
+ * a Map-backed source in tests). Values are the codec's strings. */
+export interface RecordSource {
+  /** one batched read: the records for `keys`, in order, undefined where absent */
+  getMany(keys: readonly string[]): Promise<(string | undefined)[]>;
+  /** records whose keys start with `prefix`, from key `gte` on, in key order, at most `limit` */
+  range(prefix: string, limit: number, gte?: string): Promise<Array<[string, string]>>;
+}
+
+export interface StoreStateOptions extends LedgerStateOptions {
+  /** records kept decoded in memory (orgs, fund headers, queue fronts, recent facts), at
+   * most; default 200,000 */
+  cacheRecords?: number;
+  /** lots read per range read of a queue's front; default 512 */
+  window?: number;
+}
 
 export class LedgerState {
   readonly #rules: KeyRules;
   readonly #committed: Committed;
+  readonly #source: RecordSource | undefined;
+  readonly #window: number;
   /** the batch being judged: every change since the last adopt() or drop() */
   #batch: Overlay;
   /** keys changed since the last takeChanges(), in order of first change */
   readonly #dirty = new Set<string>();
 
-  constructor(opts: LedgerStateOptions = {}) {
+  /** A complete in-memory state (the auditor's replay, tests). */
+  constructor(opts: LedgerStateOptions = {}, source?: RecordSource) {
     this.#rules = {
       isWeakKey: opts.isWeakKey ?? ((pub) => pub.length !== 32),
       parse: opts.parseVerifierKey ?? parseVerifierKey,
     };
-    this.#committed = new Committed(true);
+    const so = opts as StoreStateOptions;
+    this.#source = source;
+    this.#window = so.window ?? 512;
+    this.#committed = source ? new Committed(false, so.cacheRecords ?? 200_000) : new Committed(true);
     this.#batch = new Overlay(this.#committed);
+  }
+
+  /** A state over a store: nothing is read but the `meta` record (O(1) in the log's size);
+   * the rest is loaded as batches name it (prefetch) or evaluation asks for it (load). */
+  static async open(source: RecordSource, opts: StoreStateOptions = {}): Promise<LedgerState> {
+    const s = new LedgerState(opts, source);
+    await s.load(new NeedRecords([META_KEY]));
+    return s;
+  }
+
+  /** Whether this state reads from a store (then judge/apply may throw NeedRecords). */
+  get storeBacked(): boolean {
+    return this.#source !== undefined;
+  }
+
+  /** Loads what evaluation asked for into the committed cache (values as the store holds
+   * them: call between commits only, never while one is in flight). */
+  async load(need: NeedRecords): Promise<void> {
+    const src = this.#source;
+    if (!src) throw new Error('ledger state: an in-memory state has nothing to load');
+    const keys = need.keys.filter((k) => this.#committed.peek(k) === undefined);
+    const [vals, ranges] = await Promise.all([
+      keys.length ? src.getMany(keys) : Promise.resolve([]),
+      Promise.all(need.ranges.map((r) => src.range(lotPrefix(r.fund), this.#window, lotKey(r.fund, r.from)))),
+    ]);
+    keys.forEach((k, i) => {
+      const v = vals[i];
+      this.#committed.set(k, v === undefined ? null : decodeRecord(k, v));
+    });
+    need.ranges.forEach((r, i) => {
+      const got = ranges[i]!;
+      const live = new Set<number>();
+      let last = r.from - 1;
+      for (const [k, v] of got) {
+        const l = decodeRecord(k, v) as LotRec;
+        live.add(l.pos);
+        last = l.pos;
+        this.#committed.set(k, l);
+      }
+      // What the range skipped is known absent: up to the last lot it returned, or, when
+      // it returned fewer than asked (the rest of the queue), up to the event's tail.
+      const end = got.length < this.#window ? Math.max(r.to, last + 1) : last + 1;
+      for (let p = r.from; p < end; p++) if (!live.has(p)) this.#committed.set(lotKey(r.fund, p), null);
+    });
+    this.#committed.trim();
+  }
+
+  /** Loads, in one batched read, the records a batch of events names (their facts, their
+   * signers' and subjects' orgs, funds, targets, confirmation sets), then the front window
+   * of each fund they take from and the lots their reversals look at. What it misses,
+   * evaluation asks for (NeedRecords). */
+  async prefetch(events: readonly Envelope[]): Promise<void> {
+    if (!this.#source) return;
+    const kindOf = (e: Envelope) => KINDS[e.type] as EventKind | undefined;
+    const keys = new Set<string>();
+    for (const e of events) {
+      keys.add(eventKey(e.id));
+      keys.add(orgKey(e.org));
+      for (const k of kindOf(e)?.names(e) ?? []) keys.add(k);
+    }
+    await this.load(new NeedRecords([...keys]));
+    // Second round: what the first one's records point at.
+    const more = new Set<string>();
+    const ranges = new Map<string, { fund: string; from: number; to: number }>();
+    const peek = (k: string) => this.#batch.peek(k);
+    for (const e of events) {
+      const w = kindOf(e)?.follows?.(e, peek);
+      if (!w) continue;
+      for (const k of w.keys) if (peek(k) === undefined) more.add(k);
+      for (const r of w.ranges ?? []) ranges.set(`${r.fund} ${r.from}`, r);
+      for (const id of w.fronts ?? []) {
+        const f = peek(fundKey(id)) as FundRec | null | undefined;
+        if (f && f.count > 0 && peek(lotKey(f.id, f.head)) === undefined) ranges.set(`${f.id} ${f.head}`, { fund: f.id, from: f.head, to: f.tail });
+      }
+    }
+    if (more.size || ranges.size) await this.load(new NeedRecords([...more], [...ranges.values()]));
   }
 
   #meta(): MetaRec {
@@ -217,12 +317,9 @@ export class LedgerState {
 
   /** Makes the batch's changes committed (call once the store's commit resolved). */
   adopt(): void {
-    const m = this.#committed.map;
-    for (const [k, v] of this.#batch.changes) {
-      if (v === null && this.#committed.complete) m.delete(k);
-      else m.set(k, v);
-    }
+    for (const [k, v] of this.#batch.changes) this.#committed.set(k, v);
     this.#batch.changes.clear();
+    this.#committed.trim();
   }
 
   /** Forgets the batch's changes (its commit failed): back to the committed records. */
@@ -233,6 +330,7 @@ export class LedgerState {
 
   /** Every record of a complete in-memory state, encoded (what the store should hold). */
   *records(): Iterable<[string, string]> {
+    if (this.#source) throw new Error('ledger state: a store-backed state does not hold every record');
     const seen = new Set<string>();
     for (const [k, v] of this.#batch.changes) {
       seen.add(k);

@@ -18,7 +18,9 @@ export interface RecordReader {
 export class NeedRecords extends Error {
   constructor(
     readonly keys: string[],
-    readonly ranges: Array<{ fund: string; from: number }> = [],
+    /** the live lots of `fund` at positions [from, to) (to: the queue's tail as the event
+     * sees it), read from `from` on in key order */
+    readonly ranges: Array<{ fund: string; from: number; to: number }> = [],
   ) {
     super(`ledger state: records not loaded: ${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', …' : ''}`);
     this.name = 'NeedRecords';
@@ -26,14 +28,47 @@ export class NeedRecords extends Error {
 }
 
 /** The committed records, decoded. `complete`: what is not here does not exist (an
- * in-memory state); otherwise what is not here is not loaded. */
+ * in-memory state); otherwise this is a bounded cache of what was loaded from the store
+ * (null: known absent) and what is not here is not loaded. Only committed values ever
+ * enter it: records read from the store between commits, and a batch's overlay once its
+ * commit resolved. */
 export class Committed implements RecordReader {
   readonly map = new Map<string, unknown | null>();
-  constructor(public complete: boolean) {}
+  constructor(
+    public complete: boolean,
+    /** at most this many records are kept (oldest use first out); `meta` always stays */
+    readonly max = Infinity,
+  ) {}
   peek(key: string): Peeked {
     const v = this.map.get(key);
-    if (v !== undefined) return v;
+    if (v !== undefined) {
+      if (!this.complete && this.map.size > 1024) {
+        // Recently used last, so eviction takes the least recently used first.
+        this.map.delete(key);
+        this.map.set(key, v);
+      }
+      return v;
+    }
     return this.complete ? null : undefined;
+  }
+  set(key: string, v: unknown | null): void {
+    if (v === null && this.complete) {
+      this.map.delete(key);
+      return;
+    }
+    this.map.delete(key);
+    this.map.set(key, v);
+  }
+  /** Drops the least recently used records beyond `max`. */
+  trim(): void {
+    if (this.complete || this.map.size <= this.max) return;
+    let over = this.map.size - this.max;
+    for (const k of this.map.keys()) {
+      if (over <= 0) break;
+      if (k === 'meta') continue;
+      this.map.delete(k);
+      over--;
+    }
   }
 }
 

@@ -3,7 +3,7 @@
 // operation reads and writes through an Overlay, never a record in place.
 import { MAX_VALUE } from './types.ts';
 import { fundKey, lotKey, type FundRec, type LotRec } from './codec.ts';
-import type { Overlay } from './overlay.ts';
+import { NeedRecords, type Overlay } from './overlay.ts';
 import type { Effect } from '../types.ts';
 
 export interface Take {
@@ -21,8 +21,12 @@ export function mustFund(tx: Overlay, id: string): FundRec {
   return f;
 }
 
-export function getLot(tx: Overlay, fund: string, pos: number): LotRec | undefined {
-  return tx.get<LotRec>(lotKey(fund, pos));
+/** The lot at `pos` of `fund`, or undefined. When it is not loaded, asks for the live lots
+ * from `pos` up to `end` (the queue's front window, one range read) rather than one key. */
+export function getLot(tx: Overlay, fund: string, pos: number, end = pos + 1): LotRec | undefined {
+  const v = tx.peek(lotKey(fund, pos));
+  if (v === undefined) throw new NeedRecords([], [{ fund, from: pos, to: Math.max(end, pos + 1) }]);
+  return v === null ? undefined : (v as LotRec);
 }
 
 /** The lots `value` takes from the front of `f`, the last one possibly split. Reads only.
@@ -33,7 +37,7 @@ export function planTake(tx: Overlay, f: FundRec, value: bigint): Take[] {
   let pos = f.head;
   while (need > 0n) {
     if (pos >= f.tail) throw new Error(`ledger state: fund ${f.id} balance ${f.balance} exceeds its lots`);
-    const lot = getLot(tx, f.id, pos++);
+    const lot = getLot(tx, f.id, pos++, f.tail);
     if (!lot) continue;
     const take = lot.value < need ? lot.value : need;
     out.push({ lot, take });
@@ -76,7 +80,9 @@ export function prepend(tx: Overlay, fund: string, items: ReadonlyArray<{ donati
 }
 
 function insert(tx: Overlay, f: FundRec, lot: LotRec): void {
-  if (getLot(tx, f.id, lot.pos)) throw new Error(`ledger state: position ${lot.pos} of ${f.id} taken`);
+  // Positions outside [head, tail) are free by construction; this is a sanity check on
+  // what is loaded, never a reason to read the store.
+  if (tx.peek(lotKey(f.id, lot.pos))) throw new Error(`ledger state: position ${lot.pos} of ${f.id} taken`);
   tx.put(lotKey(f.id, lot.pos), lot);
   f.count++;
   f.balance += lot.value;
@@ -93,7 +99,7 @@ export function removeLot(tx: Overlay, lot: LotRec): void {
   f.balance -= cur.value;
   // Keep head and tail on live lots so walks from the front start at a lot; each position
   // is stepped over at most once, so this stays linear overall.
-  while (f.head < f.tail && !getLot(tx, f.id, f.head)) f.head++;
+  while (f.head < f.tail && !getLot(tx, f.id, f.head, f.tail)) f.head++;
   while (f.tail > f.head && !getLot(tx, f.id, f.tail - 1)) f.tail--;
 }
 

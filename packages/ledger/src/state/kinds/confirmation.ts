@@ -7,6 +7,7 @@ import { factsBase, plan, type EventKind } from '../kind.ts';
 
 export const confirmation: EventKind<'confirmation'> = {
   type: 'confirmation',
+  names: (ev) => [eventKey(ev.body.disbursement), confKey(ev.body.disbursement)],
   evaluate(cx) {
     const { ev, tx } = cx;
     const b = ev.body;

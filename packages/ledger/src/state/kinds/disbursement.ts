@@ -3,10 +3,13 @@
 import { reject } from '../../errors.ts';
 import { donationsOf, parseValue } from '../util.ts';
 import { commitTake, getFund, planTake, takesToEffects } from '../queue.ts';
+import { fundKey } from '../codec.ts';
 import { factsBase, plan, type EventKind } from '../kind.ts';
 
 export const disbursement: EventKind<'disbursement'> = {
   type: 'disbursement',
+  names: (ev) => [fundKey(ev.body.fund)],
+  follows: (ev) => ({ keys: [], fronts: [ev.body.fund] }),
   evaluate(cx) {
     const { ev, tx } = cx;
     const b = ev.body;

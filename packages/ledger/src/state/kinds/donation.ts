@@ -4,10 +4,12 @@ import { reject } from '../../errors.ts';
 import { MAX_VALUE } from '../types.ts';
 import { parseValue } from '../util.ts';
 import { append, getFund } from '../queue.ts';
+import { fundKey } from '../codec.ts';
 import { factsBase, plan, type EventKind } from '../kind.ts';
 
 export const donation: EventKind<'donation'> = {
   type: 'donation',
+  names: (ev) => [fundKey(ev.body.fund)],
   evaluate(cx) {
     const { ev, tx } = cx;
     const b = ev.body;

@@ -5,6 +5,7 @@ import { factsBase, plan, type EventKind } from '../kind.ts';
 
 export const fundOpen: EventKind<'fund.open'> = {
   type: 'fund.open',
+  names: (ev) => [fundKey(ev.body.fund)],
   evaluate(cx) {
     const { ev, seq, tx } = cx;
     const b = ev.body;

@@ -7,6 +7,7 @@ import { factsBase, plan, type EventKind } from '../kind.ts';
 
 export const orgKeys: EventKind<'org.keys'> = {
   type: 'org.keys',
+  names: (ev) => [orgKey(ev.body.org)],
   evaluate(cx) {
     const { ev, seq, tx } = cx;
     const b = ev.body;

@@ -5,13 +5,21 @@
 import { reject } from '../../errors.ts';
 import { MAX_VALUE } from '../types.ts';
 import type { Effect } from '../../types.ts';
-import { eventKey, revKey, type FactsRec, type LotRec } from '../codec.ts';
+import { eventKey, fundKey, lotKey, revKey, type FactsRec, type LotRec } from '../codec.ts';
 import { donationsOf } from '../util.ts';
 import { getLot, mustFund, prepend, removeLot } from '../queue.ts';
 import { factsBase, plan, type EventKind } from '../kind.ts';
 
 export const reversal: EventKind<'reversal'> = {
   type: 'reversal',
+  names: (ev) => [eventKey(ev.body.event), revKey(ev.body.event)],
+  follows(ev, peek) {
+    const t = peek(eventKey(ev.body.event)) as FactsRec | null | undefined;
+    if (t?.type === 'donation') return { keys: [lotKey(t.fund, t.pos)] };
+    if (t?.type === 'transfer') return { keys: [fundKey(t.from)], ranges: [{ fund: t.to, from: t.range[0], to: t.range[1] }] };
+    if (t?.type === 'disbursement') return { keys: [fundKey(t.fund)] };
+    return { keys: [] };
+  },
   evaluate(cx) {
     const { ev, tx } = cx;
     const b = ev.body;
@@ -48,7 +56,7 @@ export const reversal: EventKind<'reversal'> = {
       // the live lots via it within the range it appended to.
       const lots: LotRec[] = [];
       for (let p = t.range[0]; p < t.range[1]; p++) {
-        const l = getLot(tx, t.to, p);
+        const l = getLot(tx, t.to, p, t.range[1]);
         if (l && l.via === t.id) lots.push(l);
       }
       let sum = 0n;

@@ -5,10 +5,13 @@ import { reject } from '../../errors.ts';
 import { MAX_VALUE } from '../types.ts';
 import { donationsOf, parseValue } from '../util.ts';
 import { append, commitTake, getFund, planTake, takesToEffects } from '../queue.ts';
+import { fundKey } from '../codec.ts';
 import { factsBase, plan, type EventKind } from '../kind.ts';
 
 export const transfer: EventKind<'transfer'> = {
   type: 'transfer',
+  names: (ev) => [fundKey(ev.body.from), fundKey(ev.body.to)],
+  follows: (ev) => ({ keys: [], fronts: [ev.body.from] }),
   evaluate(cx) {
     const { ev, tx } = cx;
     const b = ev.body;
