@@ -122,7 +122,9 @@ export class LedgerState {
       const end = got.length < this.#window ? Math.max(r.to, last + 1) : last + 1;
       for (let p = r.from; p < end; p++) if (!live.has(p)) this.#committed.set(lotKey(r.fund, p), null);
     });
-    this.#committed.trim();
+    // No trim here: what a batch loaded stays until the batch is adopted or dropped (an
+    // event needing more records than the bound must not evict its own), so the cache
+    // exceeds its bound by at most what one batch touches.
   }
 
   /** Loads, in one batched read, the records a batch of events names (their facts, their
@@ -326,6 +328,7 @@ export class LedgerState {
   drop(): void {
     this.#batch = new Overlay(this.#committed);
     this.#dirty.clear();
+    this.#committed.trim();
   }
 
   /** Every record of a complete in-memory state, encoded (what the store should hold). */
