@@ -266,8 +266,9 @@ export class LogService {
   get checkpoint(): string {
     return this.head().checkpoint;
   }
-  /** The committed state. Read-only use: the sequencer mutates it between commits only
-   * while a batch is being judged, and rolls back if that batch fails. */
+  /** The state machine over the store's records (a bounded cache of them in memory).
+   * Read-only use: while a batch is judged its reads see the batch's overlay, which is
+   * adopted after the commit resolves and dropped if it fails. */
   get state(): LedgerState {
     return this.#state;
   }

@@ -51,7 +51,7 @@ export interface RecordSource {
 
 export interface StoreStateOptions extends LedgerStateOptions {
   /** records kept decoded in memory (orgs, fund headers, queue fronts, recent facts), at
-   * most; default 200,000 */
+   * most between batches; default 100,000 */
   cacheRecords?: number;
   /** lots read per range read of a queue's front; default 512 */
   window?: number;
@@ -76,7 +76,7 @@ export class LedgerState {
     const so = opts as StoreStateOptions;
     this.#source = source;
     this.#window = so.window ?? 512;
-    this.#committed = source ? new Committed(false, so.cacheRecords ?? 200_000) : new Committed(true);
+    this.#committed = source ? new Committed(false, so.cacheRecords ?? 100_000) : new Committed(true);
     this.#batch = new Overlay(this.#committed);
   }
 
