@@ -3,7 +3,7 @@
 //   BENCH_ENTRIES (default 1000000)   how many entries (at least)
 //   `tsx scripts/make-log.ts [N]`     builds (or finds) the cached log and prints where it is
 //
-// Where: os.tmpdir()/cotc-bench-log-N, reused when its bench-meta.json says it holds ≥ N
+// Where: os.tmpdir()/cotc-bench-log-<layout>-N, reused when its bench-meta.json says it holds ≥ N
 // entries (a half-built directory, without that file, is removed and built again). The
 // benchmarks may append to it (the write load of bench http), so it only grows.
 //
@@ -109,8 +109,13 @@ export interface MakeLogOptions {
   maxBatch?: number;
 }
 
+/** The store's state record layout, in the cache's name: a log built by code with another
+ * layout is refused at start ("state at seq 0"), so it is never picked up as this one's.
+ * s2: issue 10's typed records (org/, fund/, lot/, event/, rev/, conf/). */
+export const STATE_LAYOUT = 's2';
+
 export function benchLogDir(entries: number): string {
-  return path.join(os.tmpdir(), `cotc-bench-log-${entries}`);
+  return path.join(os.tmpdir(), `cotc-bench-log-${STATE_LAYOUT}-${entries}`);
 }
 
 export function benchEntries(): number {
