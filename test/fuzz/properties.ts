@@ -32,7 +32,8 @@ import {
   verifyInclusion,
 } from '@cotc/tlog';
 import { CanonicalError, canonicalBytes, canonicalize, isUtcTime, parseIJson, parseIJsonBytes, splitSig, validateEnvelope } from '@cotc/ledger';
-import { parseTrustState, readCheckpoint, verifyBundle } from '@cotc/verify';
+import { readCheckpoint, verifyBundle } from '@cotc/verify';
+import { parseLogTrust } from '../../src/client/logtrust.ts';
 import { append, newLog, sev, synthBundle } from '../verify/synthetic.ts';
 
 /** A single run slower than this fails (a parser that goes quadratic, or worse, hangs).
@@ -498,14 +499,20 @@ export const properties: FuzzProperty[] = [
     },
   },
   {
-    name: 'parseTrustState: any value → a trust state, never a throw',
+    name: 'parseLogTrust: any value (a state file, localStorage) → a trust state, never a throw',
     runs: 1000,
     build: async () =>
       fc.property(
-        fc.oneof(fc.anything(), ijsonValue, fc.dictionary(fc.string(), fc.anything()).map((servers) => ({ servers }))),
+        fc.oneof(
+          fc.anything(),
+          ijsonValue,
+          fc.dictionary(fc.string(), fc.anything()).map((servers) => ({ servers })),
+          fc.dictionary(fc.string(), fc.anything()).map((logs) => ({ version: 1, logs })),
+          fc.record({ version: fc.constant(2), logs: fc.anything(), servers: fc.anything() }),
+        ),
         timed((v) => {
-          const st = parseTrustState(v);
-          if (typeof st !== 'object' || typeof st.servers !== 'object') throw new Error('not a trust state');
+          const st = parseLogTrust(v);
+          if (typeof st !== 'object' || typeof st.logs !== 'object' || typeof st.servers !== 'object') throw new Error('not a trust state');
         }),
       ),
   },

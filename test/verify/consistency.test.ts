@@ -1,18 +1,14 @@
 // Consistency with the last trusted checkpoint: a log that grows honestly passes; a log
 // forked by copying its data directory to a second server that then diverges is caught
 // (inconsistent_checkpoint), and so is a rollback to an older tree. Also the auditor's
-// verifyCheckpointAdvance and the TrustState helpers.
+// verifyCheckpointAdvance and the client's trust state (src/client/logtrust.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import { generateKey } from '@cotc/tlog';
+import { acceptLog, decideTrust, emptyLogTrust, parseLogTrust, rememberCheckpoint, serverLog } from '../../src/client/logtrust.ts';
 import {
-  emptyTrustState,
-  parseTrustState,
   readCheckpoint,
-  remember,
-  rememberedCheckpoint,
-  rememberedKey,
   verifyBundle,
   verifyCheckpointAdvance,
   type TrustedCheckpoint,
@@ -165,32 +161,39 @@ test('verifyCheckpointAdvance: a consistent advance, a bad signature, a wrong ke
   if (read.ok) assert.equal({ size: read.checkpoint.size, text: read.checkpoint.text }, { size, text: cp });
 });
 
-test('TrustState: remember the key on first use, the checkpoint only forwards', () => {
+test('trust state: the key remembered on first use, the checkpoint only forwards, per log not per URL', () => {
   const url = 'http://ledger.example/';
-  let st = emptyTrustState();
-  assert.is(rememberedKey(st, url), undefined);
-  assert.is(rememberedCheckpoint(st, url), null);
-  st = remember(st, url, logKey, { size: trusted2.size, root: trusted2.root, text: trusted2.text! });
-  assert.is(rememberedKey(st, 'http://ledger.example'), logKey);
-  assert.is(rememberedCheckpoint(st, url, logKey)!.size, trusted2.size);
-  // An older checkpoint never replaces a newer one under the same key.
-  const st2 = remember(st, url, logKey, { size: trusted1.size, root: trusted1.root, text: trusted1.text! });
-  assert.is(rememberedCheckpoint(st2, url)!.size, trusted2.size);
-  assert.is(rememberedCheckpoint(st, url)!.size, trusted2.size, 'the input state is not changed');
-  // Another key starts afresh; its checkpoint does not mix with the old key's.
-  const other = generateKey('other').verifierKey;
-  const st3 = remember(st2, url, other, null);
-  assert.is(rememberedKey(st3, url), other);
-  assert.is(rememberedCheckpoint(st3, url), null);
-  assert.is(rememberedCheckpoint(st2, url, other), null);
+  const ckpt = (t: TrustedCheckpoint) => ({ size: t.size, root: t.root, text: t.text! });
+  let st = emptyLogTrust();
+  assert.is(serverLog(st, url), null);
+  assert.equal(decideTrust(st, url), { kind: 'ask-server' });
+  st = rememberCheckpoint(acceptLog(st, url, logKey), url, logKey, ckpt(trusted2));
+  assert.is(serverLog(st, 'http://ledger.example')!.record.logKey, logKey);
+  assert.is(serverLog(st, url)!.record.checkpoint!.size, trusted2.size);
+  // An older checkpoint never replaces a newer one under the same key; the input is not changed.
+  const st2 = rememberCheckpoint(st, url, logKey, ckpt(trusted1));
+  assert.is(serverLog(st2, url)!.record.checkpoint!.size, trusted2.size);
+  assert.is(serverLog(st, url)!.record.checkpoint!.size, trusted2.size, 'the input state is not changed');
+  // Another address of the same log shares the checkpoint (trust by identity).
+  const d = decideTrust(st2, 'http://127.0.0.1:9/', logKey);
+  assert.is(d.kind, 'trusted');
+  if (d.kind === 'trusted') assert.is(d.checkpoint!.size, trusted2.size);
+  // Another key for the same origin is a conflict naming both; only acceptLog replaces it,
+  // and that forgets the old key's checkpoint.
+  const other = generateKey(serverLog(st2, url)!.origin).verifierKey;
+  const c = decideTrust(st2, url, other);
+  assert.is(c.kind, 'conflict');
+  if (c.kind === 'conflict') assert.equal([c.remembered, c.offered], [logKey, other]);
+  assert.is(rememberCheckpoint(st2, url, other, ckpt(trusted2)), st2, 'a checkpoint under another key changes nothing');
+  const st3 = acceptLog(st2, url, other);
+  assert.is(serverLog(st3, url)!.record.logKey, other);
+  assert.is(serverLog(st3, url)!.record.checkpoint, undefined);
   // Round trip through JSON, and hostile JSON.
-  assert.equal(parseTrustState(JSON.parse(JSON.stringify(st2))), st2);
-  const hostile = parseTrustState(JSON.parse('{"servers":{"__proto__":{"logKey":"k"},"x":{"logKey":1},"y":{"logKey":"k","checkpoint":{"size":-1,"root":"","text":""}}}}'));
-  assert.is(rememberedKey(hostile, '__proto__'), 'k');
-  assert.is(rememberedKey(hostile, 'x'), undefined);
-  assert.is(rememberedCheckpoint(hostile, 'y'), null);
+  assert.equal(parseLogTrust(JSON.parse(JSON.stringify(st2))), st2);
+  const hostile = parseLogTrust(JSON.parse(`{"version":2,"logs":{"__proto__":{"logKey":"k"},"x":{"logKey":1}},"servers":{"__proto__":"x","y":"nope"}}`));
+  assert.is(serverLog(hostile, 'y'), null);
   assert.is(({} as any).logKey, undefined, 'no prototype pollution');
-  assert.is(rememberedKey(emptyTrustState(), 'constructor'), undefined);
+  assert.is(serverLog(emptyLogTrust(), 'constructor'), null);
 });
 
 // Issue 9 ("Equal-size consistency"): tlog's verifyConsistency now accepts size1 = size2

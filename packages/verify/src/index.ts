@@ -10,16 +10,6 @@ export {
   verifyCheckpointAdvance,
   type OpenedCheckpoint,
 } from './checkpoint.ts';
-export {
-  emptyTrustState,
-  parseTrustState,
-  remember,
-  rememberedKey,
-  rememberedCheckpoint,
-  serverKey,
-  type TrustState,
-  type TrustedLog,
-} from './trust.ts';
 export { formatTraceTree, safeText } from './format.ts';
 export { sigEngine, webCryptoEngine, nobleEngine, type SigEngine, type SigEngineName } from './sig.ts';
 export { mergeTracePages, fetchTraceBundle, isProblem, MAX_TRACE_PAGES, type TraceBundleV1 } from './pages.ts';

@@ -1,7 +1,7 @@
 // Where the page is and what it was asked: the mode (served by the ledger server, or the
 // static build), the ledger server to ask, the view, the donation, the pinned log key and
 // the receipt secret (from the #fragment, which browsers never send to a server).
-import { serverKey } from '@cotc/verify';
+import { serverUrl } from '../../client/logtrust.ts';
 import { keepPolicy, pagePolicy, type PagePolicy } from './witnesses.ts';
 
 export type Mode = 'server' | 'static';
@@ -35,7 +35,7 @@ export function normalizeServer(url: string): string | null {
     const u = new URL(url.trim());
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
     if (u.search || u.hash) return null;
-    return serverKey(u.origin + u.pathname);
+    return serverUrl(u.origin + u.pathname);
   } catch {
     return null;
   }
@@ -69,7 +69,7 @@ export function currentRoute(): Route {
   const policyInAddress = q.getAll('witness').length > 0;
   const w = policy ? { policy, policyInAddress } : {};
   if (mode === 'server') {
-    const server = serverKey(location.origin);
+    const server = serverUrl(location.origin);
     const path = location.pathname.replace(/\/+$/, '') || '/';
     const m = /^\/donations\/([^/]+)$/.exec(path);
     if (path === '/') return { mode, view: 'home', server, pinnedKey, ...w };
