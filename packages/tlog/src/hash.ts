@@ -40,32 +40,5 @@ export function emptyRoot(): Uint8Array {
   return sha256(new Uint8Array(0));
 }
 
-/**
- * The Merkle Tree Hash of a whole list of leaf hashes (RFC 9162 §2.1.1), computed
- * bottom-up with a stack of perfect subtrees: O(n) hashes, O(log n) memory.
- * The empty list gives SHA-256 of the empty string.
- */
-export function rootHash(leafHashes: readonly Uint8Array[]): Uint8Array {
-  if (!Array.isArray(leafHashes)) throw new TypeError('leafHashes: expected an array');
-  if (leafHashes.length === 0) return emptyRoot();
-  // stack[i] is the root of a perfect subtree of 2^levels[i] leaves, left to right.
-  const stack: Uint8Array[] = [];
-  const levels: number[] = [];
-  for (let i = 0; i < leafHashes.length; i++) {
-    checkHash(leafHashes[i], `leafHashes[${i}]`);
-    let h = leafHashes[i]!;
-    let level = 0;
-    while (levels.length > 0 && levels[levels.length - 1] === level) {
-      h = nodeHash(stack.pop()!, h);
-      levels.pop();
-      level++;
-    }
-    stack.push(h);
-    levels.push(level);
-  }
-  // Fold the fringe right to left: MTH splits at the largest power of two below n,
-  // which is exactly the leftmost perfect subtree.
-  let h = stack[stack.length - 1]!;
-  for (let i = stack.length - 2; i >= 0; i--) h = nodeHash(stack[i]!, h);
-  return h;
-}
+// rootHash (the MTH of a whole list of leaf hashes) is in integrate.ts: the same compact
+// range as batch integration and the auditor's frontier.

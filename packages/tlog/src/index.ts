@@ -4,6 +4,7 @@ export * from './hash.ts';
 export * from './treemath.ts';
 export * from './tree.ts';
 export * from './tile.ts';
+export * from './integrate.ts';
 export * from './verify.ts';
 export * from './bytes.ts';
 export * from './ed25519.ts';
