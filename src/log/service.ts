@@ -53,7 +53,9 @@ import {
 import { verifyStrictNode } from '../crypto/ed25519-node.ts';
 import type { VerifyPool } from '../crypto/verify-pool.ts';
 import type { CommitBatch, Head, LogStore, TileData } from '../storage/types.ts';
-import { StoreCorruptError } from '../storage/types.ts';
+import { ServiceUnavailableError, StoreCorruptError } from '../storage/errors.ts';
+// Re-exported: callers (src/http/app.ts, tests) import it from here.
+export { ServiceUnavailableError } from '../storage/errors.ts';
 import { CachedHashReader, OverlayHashReader } from './hashcache.ts';
 import { isWeakPublicKey } from '@cotc/tlog';
 
@@ -70,14 +72,6 @@ export interface Proof {
 export type Accepted = { status: 200 | 201; seq: number; leafHash: string; proof: Proof; checkpoint: string };
 export type Failed = { status: number; error: { code: string; message: string } };
 export type SubmitResult = Accepted | Failed;
-
-export class ServiceUnavailableError extends Error {
-  readonly code = 'unavailable';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ServiceUnavailableError';
-  }
-}
 
 /** The sequencer's queue is full (Tessera's pushback): nothing was taken; retry after
  * `retryAfter` seconds. HTTP answers 503 `unavailable` with a Retry-After header. */

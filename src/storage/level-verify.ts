@@ -22,7 +22,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { concat } from '@cotc/tlog';
-import { StoreCorruptError } from './types.ts';
+import { StoreCorruptError } from './errors.ts';
 
 const TABLE_MAGIC = 0xdb4775248b80fb57n;
 const FOOTER = 48;

@@ -23,8 +23,8 @@
 // itself fails (the disk is still full), every call fails fast with ServiceUnavailableError
 // and the reopen is retried at most once per REOPEN_RETRY_MS, by the next call.
 import { Level } from 'level';
-import { checkBatch, StoreCorruptError, type CommitBatch, type Head, type LogStore } from './types.ts';
-import { ServiceUnavailableError } from '../log/service.ts';
+import { checkBatch, type CommitBatch, type Head, type LogStore } from './types.ts';
+import { ServiceUnavailableError, StoreCorruptError } from './errors.ts';
 import { verifyLevelFiles } from './level-verify.ts';
 
 /** The least time between two attempts to reopen a store whose reopen failed. */

@@ -76,16 +76,8 @@ export interface LogStore {
   commit(batch: CommitBatch): Promise<void>;
 }
 
-/** Thrown by a backend when what it holds is not what it should (torn or tampered). */
-export class StoreCorruptError extends Error {
-  constructor(
-    message: string,
-    readonly seq?: number,
-  ) {
-    super(message);
-    this.name = 'StoreCorruptError';
-  }
-}
+// The backend's errors live in errors.ts; re-exported here for existing importers.
+export { ServiceUnavailableError, StoreCorruptError } from './errors.ts';
 
 export function checkBatch(b: CommitBatch, currentSize: number): void {
   if (b.fromSize !== currentSize) {
