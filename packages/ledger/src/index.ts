@@ -12,3 +12,4 @@ export type * from './state.ts';
 export * from './trace.ts';
 export * from './replay.ts';
 export * from './amount.ts';
+export * from './gifts/index.ts';
