@@ -44,6 +44,9 @@ export interface OpenLogOptions {
   /** check every LevelDB file's CRCs before opening (`serve --verify-store`; proportional
    * to the store, ~6 s/GiB: a plain start-up is O(1) in the log's size) */
   verifyStore?: boolean;
+  /** the store: postgres://USER@HOST:PORT/DB (src/storage/postgres.ts); default the
+   * embedded LevelDB under DIR/store. DIR holds the key files either way. */
+  store?: string;
 }
 
 export interface StartOptions extends OpenLogOptions {
@@ -76,16 +79,33 @@ export interface StartOptions extends OpenLogOptions {
 }
 
 export async function openLog(dir: string, opts: OpenLogOptions & { pool?: VerifyPool } = {}): Promise<LogService> {
+  const pgStore = opts.store ? await openPgStore(dir, opts.store) : null;
   const dd = openDataDir(dir, opts);
   return LogService.open({
     pool: opts.pool,
-    store: new LevelStore(dd.storePath, { verifyFiles: opts.verifyStore ?? false }),
+    store: pgStore ?? new LevelStore(dd.storePath, { verifyFiles: opts.verifyStore ?? false }),
     logKey: dd.logKey,
     operatorKey: dd.operatorKey,
     maxBatch: opts.maxBatch,
     maxQueue: opts.maxQueue,
     onCommit: opts.onCommit,
   });
+}
+
+/** A PostgreSQL store for `serve --data DIR --store URL`; a database that already holds a
+ * log is refused when DIR has no key files (never a new key for an existing log). */
+async function openPgStore(dir: string, url: string) {
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new TypeError(`store: expected postgres://USER@HOST:PORT/DB, got ${JSON.stringify(url)}`);
+  const { PgStore } = await import('./storage/postgres.ts');
+  const store = new PgStore(url);
+  await store.open();
+  const head = await store.head().finally(() => store.close());
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  if (head && !fs.existsSync(path.join(dir, 'log.key'))) {
+    throw new Error(`${store.where} holds a log of ${head.size} entries but ${dir} has no log.key: copy the log's key files (log.key, operator.key) into ${dir}`);
+  }
+  return new PgStore(url);
 }
 
 export async function startServer(dir: string, opts: StartOptions = {}): Promise<RunningServer> {

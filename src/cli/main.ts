@@ -19,7 +19,8 @@ program
   .option('--quorum <k>', 'cosignatures needed before a checkpoint is published (default: all witnesses)')
   .option('--checkpoint-interval <seconds>', 'how often a checkpoint is pushed to the witnesses', '10')
   .option('--verify-store', "check every LevelDB file's CRCs before serving (time grows with the store, ~6 s/GiB; `audit --data` always does)")
-  .action(async (o: { data: string; port: string; host: string; demo?: boolean; witness?: string[]; quorum?: string; checkpointInterval: string; origin?: string; verifyStore?: boolean }) => {
+  .option('--store <url>', 'the store: postgres://USER@HOST:PORT/DB (--data then holds only the key files); default LevelDB under --data')
+  .action(async (o: { data: string; port: string; host: string; demo?: boolean; witness?: string[]; quorum?: string; checkpointInterval: string; origin?: string; verifyStore?: boolean; store?: string }) => {
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`--port: ${o.port} is not a port number`);
     const { originProblem } = await import('../log/datadir.ts');
@@ -38,7 +39,7 @@ program
     const { witnessServeOptions } = await import('../witness/serve-options.ts');
     const w = await witnessServeOptions(o).catch((e: Error) => usage(e.message));
     // On an existing data directory a different --origin is refused, naming both (src/log/datadir.ts).
-    const s = await startServer(o.data, { port, host: o.host, ...w.options, origin: o.origin, verifyStore: o.verifyStore === true });
+    const s = await startServer(o.data, { port, host: o.host, ...w.options, origin: o.origin, verifyStore: o.verifyStore === true, store: o.store });
     for (const line of w.describe()) console.log(line);
     console.log(`cotc: serving ${s.log.origin} (size ${s.log.size}) at ${s.url}`);
     console.log(`cotc: log key ${s.log.verifierKey}`);
@@ -49,6 +50,23 @@ program
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+  });
+
+program
+  .command('migrate')
+  .description("bring a PostgreSQL store's schema to this version of cotc (serve also does it at start); a newer schema is refused")
+  .requiredOption('--store <url>', 'postgres://USER@HOST:PORT/DB')
+  .action(async (o: { store: string }) => {
+    const { PgStore } = await import('../storage/postgres.ts');
+    let store;
+    try {
+      store = new PgStore(o.store, { migrate: false });
+    } catch (e) {
+      usage((e as Error).message);
+    }
+    // open() with migrate:false would refuse an old schema: migrate on a raw pool first.
+    const [from, to] = await store.migrateOnly();
+    console.log(from === to ? `cotc: ${store.where} is at schema version ${to}; nothing to do` : `cotc: ${store.where} migrated from schema version ${from} to ${to}`);
   });
 
 program
