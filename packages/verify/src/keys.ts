@@ -7,27 +7,34 @@
 //   own revocation: the org.keys at seq r that revokes it is checked before it applies.
 // - org.register is posted by the operator; org.keys by the org itself or the operator.
 // Key changes apply only from entries whose signature verified.
-import { hex, parseVerifierKey, verifyStrict } from '@cotc/tlog';
-import { verifyEventSignature, type Entry, type Envelope } from '@cotc/ledger';
+// The rules themselves are the ledger's (packages/ledger/src/state/keys.ts: bootstrapSigner,
+// signerAt, judgeRegister, judgeKeyChange, applyKeyChange), so the verifier cannot decide a
+// key question differently from the state machine that accepted the entry; a differential
+// property (test/verify/keys-differential.test.ts) holds the two to each other. A rule the
+// ledger refuses with a code is reported with the same code.
+import { fromHex, hex, isWeakPublicKey, verifyStrict } from '@cotc/tlog';
+import {
+  applyKeyChange,
+  bootstrapSigner,
+  judgeKeyChange,
+  judgeRegister,
+  parseOrgKey,
+  signerAt,
+  verifyEventSignature,
+  type Entry,
+  type Envelope,
+  type KeyRec,
+  type KeyRules,
+} from '@cotc/ledger';
 import { splitSigFast } from './fast.ts';
 import type { Problem } from './types.ts';
-
-interface KeyRec {
-  key: string;
-  id: Uint8Array;
-  publicKey: Uint8Array;
-  addedSeq: number;
-  revokedSeq?: number;
-  /** Added by an org.keys the operator posted for another org (DESIGN.md "Bodies": org.keys "that org, or the operator"). */
-  byOperator: boolean;
-}
 
 interface OrgRec {
   id: string;
   registeredSeq: number;
   roles: readonly string[];
   keys: KeyRec[];
-  byId: Map<string, KeyRec>;
+  byKeyId: Map<string, KeyRec>;
 }
 
 export interface SignerInfo {
@@ -36,12 +43,12 @@ export interface SignerInfo {
   installedBy?: 'operator';
 }
 
+/** The ledger's key rules with tlog's weak-key check, as the server and the auditor use. */
+export const KEY_RULES: KeyRules = { isWeakKey: isWeakPublicKey, parse: parseOrgKey };
+
 function parseKey(key: string): { name: string; id: Uint8Array; publicKey: Uint8Array } | null {
-  try {
-    return parseVerifierKey(key);
-  } catch {
-    return null;
-  }
+  const p = parseOrgKey(key);
+  return p ? { name: p.name, id: fromHex(p.keyId), publicKey: p.publicKey } : null;
 }
 
 /**
@@ -73,6 +80,8 @@ export function learnCandidateKeys(into: Map<string, Map<string, Uint8Array[]>>,
 
 export class KeyHistory {
   readonly #orgs = new Map<string, OrgRec>();
+  /** Keys the operator added to another org (DESIGN.md "Bodies": org.keys "that org, or the operator"). */
+  readonly #byOperator = new Set<KeyRec>();
   #operator: string | undefined;
   readonly #problems: Problem[];
   readonly #pre: ReadonlyMap<number, ReadonlyMap<string, boolean>> | undefined;
@@ -114,37 +123,27 @@ export class KeyHistory {
     const parts = splitSigFast(ev.sig);
     if (parts === null) return this.#fail('bad_event_signature', entry, `the sig of ${ev.id} is not base64 of a 4-byte key id and a 64-byte signature`);
     const keyId = hex(parts.keyId);
-    let signer: { key: string; id: Uint8Array; publicKey: Uint8Array } | undefined;
+    let signer: { key: string; publicKey: Uint8Array; rec?: KeyRec } | undefined;
     if (entry.seq === 0) {
-      if (ev.type !== 'org.register' || ev.body.org !== ev.org || !ev.body.roles.includes('operator')) {
-        return this.#fail('forbidden', entry, `entry 0 must be the operator's own org.register with role operator, not a ${ev.type} of ${ev.org}`);
-      }
-      for (const k of ev.body.keys) {
-        const p = parseKey(k);
-        if (p && p.name === ev.org && hex(p.id) === keyId) {
-          signer = { key: k, id: p.id, publicKey: p.publicKey };
-          break;
-        }
-      }
-      if (!signer) return this.#fail('unknown_key', entry, `entry 0 is not signed by a key it registers (key id ${keyId})`);
+      // DESIGN.md "The operator": entry 0 is the operator's org.register, signed by a key it carries.
+      if (ev.type === 'org.register' && ev.body.org === ev.org) signer = bootstrapSigner(KEY_RULES, ev.org, ev.body.keys, keyId);
+      if (!signer) return this.#fail('unknown_key', entry, `entry 0 must be the operator's own org.register, signed by a key it registers (key id ${keyId})`);
     } else {
-      const org = this.#orgs.get(ev.org);
-      if (!org) return this.#fail('unknown_key', entry, `${ev.id} is signed for ${ev.org}, which no proven org.register before seq ${entry.seq} registers`);
-      const k = org.byId.get(keyId);
-      if (!k) return this.#fail('unknown_key', entry, `${ev.id} is signed with key ${keyId}, which no proven entry before seq ${entry.seq} gave ${ev.org}`);
-      if (k.revokedSeq !== undefined && k.revokedSeq <= entry.seq) {
-        return this.#fail('revoked_key', entry, `${ev.id} is signed with key ${keyId} of ${ev.org}, revoked at seq ${k.revokedSeq}`);
+      const k = signerAt(this.#orgs.get(ev.org), ev.org, keyId, entry.seq);
+      if ('ok' in k) {
+        const code = k.code === 'revoked_key' ? 'revoked_key' : 'unknown_key';
+        return this.#fail(code, entry, `${ev.id}: ${k.message} (by the proven entries before seq ${entry.seq})`);
       }
-      signer = k;
+      signer = { key: k.key, publicKey: k.publicKey, rec: k };
     }
     const known = this.#pre?.get(entry.seq)?.get(hex(signer.publicKey));
-    const valid = known ?? verifyEventSignature(ev, { id: signer.id, publicKey: signer.publicKey }, verifyStrict);
+    const valid = known ?? verifyEventSignature(ev, { id: parts.keyId, publicKey: signer.publicKey }, verifyStrict);
     if (!valid) {
       return this.#fail('bad_event_signature', entry, `the signature of ${ev.id} does not verify with key ${keyId} of ${ev.org}`);
     }
     this.#apply(entry);
     const info: SignerInfo = { org: ev.org, key: signer.key };
-    if ((signer as Partial<KeyRec>).byOperator === true) info.installedBy = 'operator';
+    if (signer.rec && this.#byOperator.has(signer.rec)) info.installedBy = 'operator';
     return info;
   }
 
@@ -154,34 +153,18 @@ export class KeyHistory {
     else if (ev.type === 'org.keys') this.#keys(entry, ev as Envelope<'org.keys'>);
   }
 
-  #newKeys(entry: Entry, orgId: string, keys: readonly string[], org: OrgRec | undefined, byOperator = false): KeyRec[] | null {
-    const out: KeyRec[] = [];
-    const seen = new Set<string>();
-    for (const key of keys) {
-      const p = parseKey(key);
-      if (!p) return this.#fail('forbidden', entry, `${entry.event.id} adds a malformed or weak key to ${orgId}`);
-      if (p.name !== orgId) return this.#fail('forbidden', entry, `${entry.event.id} adds a key named for ${p.name} to ${orgId}`);
-      const id = hex(p.id);
-      if (seen.has(id) || org?.byId.has(id)) return this.#fail('forbidden', entry, `${entry.event.id} adds key id ${id} to ${orgId}, which it already has (or had)`);
-      seen.add(id);
-      out.push({ key, id: p.id, publicKey: p.publicKey, addedSeq: entry.seq, byOperator });
-    }
-    return out;
+  /** A key rule the proven entry breaks: the ledger's own code (forbidden, already_exists, unknown_org, bad_key). */
+  #refused(entry: Entry, r: { code: string; message: string }): void {
+    const code = r.code === 'forbidden' || r.code === 'already_exists' || r.code === 'unknown_org' || r.code === 'bad_key' ? r.code : 'forbidden';
+    this.#fail(code, entry, `${entry.event.id} (seq ${entry.seq}) breaks a key rule the ledger enforces: ${r.message}`);
   }
 
   #register(entry: Entry, ev: Envelope<'org.register'>): void {
     const b = ev.body;
-    if (entry.seq !== 0 && ev.org !== this.#operator) {
-      this.#fail('forbidden', entry, `${ev.id} registers ${b.org} but is posted by ${ev.org}, not the operator ${this.#operator ?? '(unknown: entry 0 is not proven)'}`);
-      return;
-    }
-    if (this.#orgs.has(b.org)) {
-      this.#fail('forbidden', entry, `${ev.id} registers ${b.org} again`);
-      return;
-    }
-    const keys = this.#newKeys(entry, b.org, b.keys, undefined);
-    if (keys === null) return;
-    const rec: OrgRec = { id: b.org, registeredSeq: entry.seq, roles: [...b.roles], keys, byId: new Map(keys.map((k) => [hex(k.id), k])) };
+    const change = judgeRegister(KEY_RULES, { poster: ev.org, org: b.org, roles: b.roles, keys: b.keys, operator: entry.seq === 0 ? undefined : (this.#operator ?? ''), exists: this.#orgs.has(b.org) });
+    if ('ok' in change) return this.#refused(entry, change);
+    const rec: OrgRec = { id: b.org, registeredSeq: entry.seq, roles: [...b.roles], keys: [], byKeyId: new Map() };
+    applyKeyChange(rec, change, entry.seq);
     this.#orgs.set(b.org, rec);
     if (entry.seq === 0) this.#operator = b.org;
   }
@@ -189,31 +172,11 @@ export class KeyHistory {
   #keys(entry: Entry, ev: Envelope<'org.keys'>): void {
     const b = ev.body;
     const org = this.#orgs.get(b.org);
-    if (!org) {
-      this.#fail('forbidden', entry, `${ev.id} changes the keys of ${b.org}, which no proven org.register registers before it`);
-      return;
-    }
-    if (ev.org !== b.org && ev.org !== this.#operator) {
-      this.#fail('forbidden', entry, `${ev.id} changes the keys of ${b.org} but is posted by ${ev.org}`);
-      return;
-    }
-    const revoke: KeyRec[] = [];
-    for (const key of b.revoke) {
-      const k = org.keys.find((x) => x.key === key);
-      if (!k || k.revokedSeq !== undefined || revoke.includes(k)) {
-        this.#fail('forbidden', entry, `${ev.id} revokes a key ${b.org} does not currently have`);
-        return;
-      }
-      revoke.push(k);
-    }
+    const change = judgeKeyChange(KEY_RULES, { poster: ev.org, org: b.org, ring: org, add: b.add, revoke: b.revoke, operator: this.#operator });
+    if ('ok' in change) return this.#refused(entry, change);
+    applyKeyChange(org!, change, entry.seq);
     // A key the operator adds to another org is the operator's word, not the org's: the
     // operator may hold it and sign as that org (shown as such: NodeResult.signer.installedBy).
-    const add = this.#newKeys(entry, b.org, b.add, org, ev.org === this.#operator && ev.org !== b.org);
-    if (add === null) return;
-    for (const k of revoke) k.revokedSeq = entry.seq;
-    for (const k of add) {
-      org.keys.push(k);
-      org.byId.set(hex(k.id), k);
-    }
+    if (ev.org === this.#operator && ev.org !== b.org) for (const k of change.add) this.#byOperator.add(k);
   }
 }

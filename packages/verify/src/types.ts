@@ -36,6 +36,12 @@ export type VerifyCode =
   | 'revoked_key'
   /** A key change or registration by someone not allowed to make it (DESIGN.md "Bodies"). */
   | 'forbidden'
+  /** A key change the ledger refuses (DESIGN.md "Keys"): a malformed, weak or misnamed key, a key id already used, a revoke of a key the org lacks, nothing to change, or an org left without keys. */
+  | 'bad_key'
+  /** An org.register of an org a proven entry already registered. */
+  | 'already_exists'
+  /** An org.keys for an org that no proven org.register registers before it. */
+  | 'unknown_org'
   /** An amount above 2^63−1. */
   | 'bad_amount'
   /** An entry's effects cannot be right: they do not sum to the event's amount, or name the wrong hop. */

@@ -135,6 +135,66 @@ export function checkRevokes(ring: KeyRing, orgId: string, revoke: readonly stri
   return out;
 }
 
+/** What an org.register or org.keys does to an org's keys, once judged. */
+export interface KeyChange {
+  add: KeyRec[];
+  revoke: KeyRec[];
+}
+
+/**
+ * org.register's rules (DESIGN.md "Bodies", "The operator"), in "Posting" order after the
+ * signature: 403 forbidden (only the operator registers; entry 0 registers the operator
+ * itself, with role operator) → 422 already_exists → 422 bad_key (checkNewKeys; at least one
+ * key). `operator` is undefined only while judging entry 0. The state machine
+ * (kinds/org-register.ts) and the verifier (packages/verify keys.ts) both judge with this.
+ */
+export function judgeRegister(
+  rules: KeyRules,
+  a: { poster: string; org: string; roles: readonly string[]; keys: readonly string[]; operator: string | undefined; exists: boolean },
+): Rejection | KeyChange {
+  if (a.operator === undefined) {
+    if (a.poster !== a.org || !a.roles.includes('operator')) return reject('forbidden', 'entry 0 must register the operator org, with role operator');
+  } else if (a.poster !== a.operator) {
+    return reject('forbidden', `only the operator (${a.operator}) registers organisations`);
+  }
+  if (a.exists) return reject('already_exists', `org ${a.org} is already registered`);
+  const add = checkNewKeys(rules, a.org, a.keys, undefined);
+  if (!Array.isArray(add)) return add;
+  if (add.length === 0) return reject('bad_key', `org ${a.org} needs at least one key`);
+  return { add, revoke: [] };
+}
+
+/**
+ * org.keys' rules (DESIGN.md "Bodies", "Keys"): 422 unknown_org → 403 forbidden (the org
+ * itself or the operator) → 422 bad_key (nothing to do; checkRevokes; checkNewKeys; the org
+ * keeps at least one current key). Shared as judgeRegister is.
+ */
+export function judgeKeyChange(
+  rules: KeyRules,
+  a: { poster: string; org: string; ring: KeyRing | undefined; add: readonly string[]; revoke: readonly string[]; operator: string | undefined },
+): Rejection | KeyChange {
+  const ring = a.ring;
+  if (!ring) return reject('unknown_org', `org ${a.org} is not registered`);
+  if (a.poster !== a.org && a.poster !== a.operator) return reject('forbidden', `only ${a.org} or the operator changes the keys of ${a.org}`);
+  if (a.add.length === 0 && a.revoke.length === 0) return reject('bad_key', 'org.keys adds and revokes nothing');
+  const revoke = checkRevokes(ring, a.org, a.revoke);
+  if (!Array.isArray(revoke)) return revoke;
+  const add = checkNewKeys(rules, a.org, a.add, ring);
+  if (!Array.isArray(add)) return add;
+  if (currentKeyCount(ring) - revoke.length + add.length < 1) return reject('bad_key', `${a.org} must keep at least one key`);
+  return { add, revoke };
+}
+
+/** Applies a judged change as the entry at `seq` (mutates the ring's records and map). */
+export function applyKeyChange(ring: { keys: KeyRec[]; byKeyId: Map<string, KeyRec> }, change: KeyChange, seq: number): void {
+  for (const r of change.revoke) ring.byKeyId.get(r.keyId)!.revokedSeq = seq;
+  for (const k of change.add) {
+    k.addedSeq = seq;
+    ring.keys.push(k);
+    ring.byKeyId.set(k.keyId, k);
+  }
+}
+
 export function currentKeyCount(ring: KeyRing): number {
   let n = 0;
   for (const k of ring.keys) if (k.revokedSeq === undefined) n++;
