@@ -10,6 +10,7 @@ import { MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE, PREFLIGHT_MAX_AGE, READ_LIMITS, ty
 import { Metrics, routeLabel } from './metrics.ts';
 import { assignRequestId, createLogger, logRequest, requestId } from './logging.ts';
 import { openApiDocument } from './openapi.ts';
+import { CHECKPOINT_CACHE, tileRouter } from './tiles.ts';
 import type { RateLimiter } from './ratelimit.ts';
 import type { Logger } from 'pino';
 
@@ -148,7 +149,8 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.get('/checkpoint', (_req, res) => {
-    res.type('text/plain; charset=utf-8').send(log.checkpoint);
+    // C2SP tlog-tiles "Checkpoints": mutable, no caching beyond a few seconds.
+    res.set('Cache-Control', CHECKPOINT_CACHE).type('text/plain; charset=utf-8').send(log.checkpoint);
   });
 
   app.get('/v1/log', (_req, res) => {
@@ -281,6 +283,8 @@ export function createApp(deps: AppDeps): express.Express {
     const more = start + keys.length < o.keys.length;
     res.json(more ? { ...o, keys, next: start + keys.length } : { ...o, keys });
   });
+
+  app.use(tileRouter(log)); // C2SP tlog-tiles: /tile/<L>/<N>[.p/<W>], /tile/entries/<N>[.p/<W>]
 
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());

@@ -7,6 +7,7 @@
 import { HASH_SIZE, nodeHash } from './hash.ts';
 import type { HashReader } from './tree.ts';
 import { checkIndex, splitStoredHashIndex, storedHashIndex } from './treemath.ts';
+import { hashTilePath } from './tilepath.ts';
 
 export const TILE_HEIGHT = 8;
 export const TILE_WIDTH = 1 << TILE_HEIGHT;
@@ -88,16 +89,10 @@ function checkTile(tile: Tile): void {
   if (tile.l > 6) throw new RangeError(`tile.l: ${tile.l} beyond any safe-integer tree`);
 }
 
-/** The C2SP tlog-tiles path, e.g. tile/0/x001/x234/067.p/8. */
+/** The C2SP tlog-tiles path, e.g. tile/0/x001/x234/067.p/8 (tilepath.ts has the grammar). */
 export function tilePath(tile: Tile): string {
   checkTile(tile);
-  let s = String(tile.n).padStart(3, '0');
-  let nStr = '';
-  // Split N into 3-digit groups; all but the last get an 'x' prefix.
-  while (s.length % 3 !== 0) s = '0' + s;
-  const groups = s.match(/.{3}/g)!;
-  nStr = groups.map((g, i) => (i < groups.length - 1 ? 'x' + g : g)).join('/');
-  return `tile/${tile.l}/${nStr}${tile.w < TILE_WIDTH ? `.p/${tile.w}` : ''}`;
+  return hashTilePath(tile.l, tile.n, tile.w);
 }
 
 /** Reads the latest stored version of tiles (any width ≥ what is asked, or undefined). */
