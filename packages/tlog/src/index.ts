@@ -14,3 +14,4 @@ export * from './ed25519.ts';
 export * from './note.ts';
 export * from './checkpoint.ts';
 export * from './cosignature.ts';
+export * from './map/index.ts';
