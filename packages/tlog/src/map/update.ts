@@ -21,8 +21,9 @@ import {
 } from './page.ts';
 import { encodeRoot, loadPages, type MapNodeReader, type MapPageCache, type MapRoot } from './store.ts';
 
-/** Nodes are stored 16-ary (4 binary levels a page): chosen by `pnpm bench map` (README
- * "State map"): a quarter of the reads per proof and of the records per batch of stride 1. */
+/** Nodes are stored 16-ary (4 binary levels a page), as the Jellyfish Merkle tree does: a
+ * quarter of stride 1's reads per proof and records per batch; `pnpm bench map` compares
+ * the strides (README "State map"). The hashes do not depend on it. */
 export const DEFAULT_MAP_STRIDE: MapStride = 4;
 
 export interface MapOptions {
