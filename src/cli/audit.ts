@@ -1,4 +1,9 @@
-// `cotc audit (--server URL | --data DIR) [--state FILE]` (DESIGN.md "The CLI").
+// `cotc audit (--server URL | --data DIR) [--state FILE] [--from-scratch] [--audit-state DIR]`
+// (DESIGN.md "The CLI").
+//
+// The replay's state is saved under --audit-state (default: audit/ beside the state file),
+// one directory per log (src/audit/saved-state.ts); the next audit of the same log resumes
+// from the checkpoint the last clean one verified, and says so; --from-scratch forgets it.
 //
 // The log key: --log-key, else for a data directory its log.key, else the key remembered
 // for the server, else the server's own, trusted on first use. As for `verify`, trust is
@@ -37,6 +42,12 @@ export interface AuditCliOptions {
   witness?: string[];
   quorum?: string;
   witnessPolicy?: string;
+  /** Forget the saved replayed state of this log and replay from entry 0. */
+  fromScratch?: boolean;
+  /** Where replayed states are saved (default: `audit/` beside the state file). */
+  auditState?: string;
+  /** Signature worker threads (default one per core). */
+  verifyThreads?: number;
 }
 
 /** LevelDB allows one process per store: its lock is held by a running server. */
@@ -82,6 +93,7 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
     return 2;
   }
   const statePath = o.state ?? defaultStatePath();
+  const auditStateDir = path.resolve(o.auditState ?? path.join(path.dirname(statePath), 'audit'));
   let state;
   try {
     state = loadState(statePath);
@@ -203,6 +215,14 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
         trusted,
         signatures: o.signatures ?? true,
         witnesses,
+        stateDir: auditStateDir,
+        fromScratch: o.fromScratch === true,
+        verifyThreads: o.verifyThreads,
+        pageSize: o.data ? 4000 : 1000,
+        onNote: (l) => {
+          if (bar && started) bar.stop();
+          out(l);
+        },
         onProgress: (done, total) => {
           const speed = Math.round(done / Math.max(0.001, (performance.now() - t0) / 1000));
           if (bar) {
@@ -234,6 +254,10 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
         err(`cotc audit: --server: ${e.message}`);
         return 2;
       }
+      if (isLockError(e)) {
+        err(`cotc audit: ${(e as Error).message}`);
+        return 2;
+      }
       throw e;
     }
     bar?.stop();
@@ -245,8 +269,11 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
       return 1;
     }
     for (const l of byOperator) out(l);
+    const what = r.resumed
+      ? `${r.replayed} new entries replayed in ${r.seconds.toFixed(1)} s (resumed from entry ${r.resumed.from}; the ${r.resumed.from} before were replayed by an earlier audit${r.resumed.verified ? ` and verified on ${r.resumed.verified.at}` : ''})`
+      : `${r.size} entries replayed in ${r.seconds.toFixed(1)} s`;
     out(
-      `cotc audit: clean. ${r.size} entries replayed in ${r.seconds.toFixed(1)} s: every hash, the hash chain, every signature, every state change and every effects list; checkpoint ${r.checkpoint!.size} root ${r.checkpoint!.root}${
+      `cotc audit: clean. ${what}: every hash, the hash chain, every signature, every state change and every effects list; checkpoint ${r.checkpoint!.size} root ${r.checkpoint!.root}${
         trusted ? `, consistent with checkpoint ${trusted.size} seen before` : ''
       }${r.operatorSigned.length ? `; ${r.operatorSigned.length} event(s) signed with keys the log operator installed (listed above)` : ''}${r.witnesses ? `; ${witnessedWords(r.witnesses)}` : ''}`,
     );

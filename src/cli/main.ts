@@ -71,12 +71,14 @@ program
 
 program
   .command('audit')
-  .description('replay the whole log from entry 0 and check it; exit 0 clean, 1 problem found, 2 usage or network error')
+  .description('replay the log and check it (from where the last clean audit of it stopped, else entry 0); exit 0 clean, 1 problem found, 2 usage or network error')
   .option('--server <url>', 'audit a server')
   .option('--data <dir>', 'audit a data directory (the server must be stopped)')
   .option('--state <file>', 'where to remember the last checkpoint seen', defaultStatePath())
   .option('--log-key <key>', 'the log verifier key to trust (default: remembered, or trust on first use)')
   .option('--no-signatures', 'skip signature checks (measurement only)')
+  .option('--from-scratch', 'forget the replayed state saved by the last audit of this log and replay from entry 0')
+  .option('--audit-state <dir>', 'where the replayed state of each log is saved, to resume from (default: beside --state, in audit/)')
   .option('--witness <vkey>', 'a witness\'s verifier key: the checkpoint must be cosigned by --quorum of them (repeatable)', repeatable)
   .option('--quorum <k>', 'how many of the --witness keys must have cosigned (default: all)')
   .option('--witness-policy <file>', 'a witness policy file: {"quorum": K, "witnesses": [vkey…]} (instead of --witness/--quorum)')

@@ -9,26 +9,9 @@ import { promisify } from 'node:util';
 import { auditCommand } from '../../src/cli/audit.ts';
 import { LevelStore } from '../../src/storage/level.ts';
 import { testServer, tempDir } from '../helpers/server.ts';
-import { cny, donor, ev, newOrg, type Org } from '../helpers/events.ts';
+import { populate } from '../helpers/populate.ts';
 
 const run = promisify(execFile);
-
-async function populate(dir: string, tag: string, n = 5): Promise<void> {
-  const s = await testServer(dir);
-  try {
-    const op: Org = { id: 'operator', signerKey: s.operatorKey, verifierKey: '' };
-    const ch = newOrg(`charity-${tag}`);
-    const events = [
-      ev(op, 'org.register', { org: ch.id, name: 'A charity', roles: ['charity'], keys: [ch.verifierKey] }),
-      ev(ch, 'fund.open', { fund: `fund-${tag}`, name: 'Fund', currency: 'CNY', restricted: false, purpose: 'testing' }),
-    ];
-    for (let i = 0; i < n; i++) events.push(ev(ch, 'donation', { fund: `fund-${tag}`, amount: cny(100 + i), donor: donor(`${tag}-${i}`), channel: 'steps-for-charity' }) as never);
-    const r = await s.client.post(events);
-    assert.ok(r.body.every((x: { status: number }) => x.status === 201), JSON.stringify(r.body));
-  } finally {
-    await s.close();
-  }
-}
 
 function capture() {
   const lines: string[] = [];

@@ -11,6 +11,8 @@ import { LogService } from '../../src/log/service.ts';
 import { MemoryStore } from '../../src/storage/memory.ts';
 import { verifyStrictNode } from '../../src/crypto/ed25519-node.ts';
 import { cny, donor, ev, newOrg, type Org } from '../helpers/events.ts';
+import { audit } from '../../src/audit/audit.ts';
+import type { AuditSource } from '../../src/audit/audit.ts';
 
 const logKey = generateKey('replay.example/log');
 const opKey = generateKey('operator');
@@ -94,6 +96,46 @@ test('a flipped byte in any entry is named by replay at that seq', async () => {
       assert.ok(r.problem, `flip at entry ${i} byte ${pos} not caught`);
       // The entry itself is named, or the next one whose prev no longer matches.
       assert.ok(r.problem!.seq === i || r.problem!.seq === i + 1, `flip at ${i} named at ${r.problem!.seq}`);
+    }
+  }
+  await log.close();
+});
+
+/** The entries as an audit source (the store's checkpoint, these entries, its state). */
+function source(store: MemoryStore, entries: Uint8Array[], checkpoint: string): AuditSource {
+  return {
+    checkpoint: async () => checkpoint,
+    entries: async (start, limit) => entries.slice(start, start + limit),
+    stateRecords: () => store.stateRecords(),
+  };
+}
+
+test('the auditor (state on disk, one-pass checks, signatures on workers) names the same problem as replay, for every flipped byte', async () => {
+  const { store, log } = await build([
+    { kind: 'donate', a: 0, b: 0, v: 100 },
+    { kind: 'donate', a: 0, b: 0, v: 50 },
+    { kind: 'transfer', a: 0, b: 1, v: 120 },
+    { kind: 'disburse', a: 1, b: 0, v: 100 },
+    { kind: 'refund', a: 0, b: 1, v: 1 },
+  ]);
+  const head = (await store.head())!;
+  const entries = await store.entries(0, head.size);
+  const clean = await audit(source(store, entries, head.checkpoint), { logKey: logKey.verifierKey, pageSize: 3 });
+  assert.ok(clean.ok, JSON.stringify(clean.problems));
+  assert.is(clean.size, head.size);
+  let n = 0;
+  for (let i = 0; i < entries.length; i++) {
+    // About 12 places in each entry (every field is hit somewhere in the run), an odd stride.
+    for (let pos = i % 5; pos < entries[i]!.length; pos += Math.floor(entries[i]!.length / 12) | 1) {
+      const copy = entries.map((e) => e.slice());
+      copy[i]![pos] ^= 0x01;
+      const r = replay(copy, { verify: verifyStrictNode });
+      // The last entry's flip may leave a valid entry: only the checkpoint's root then differs.
+      const want = r.problem ?? { seq: entries.length - 1, check: 'root', message: `the replayed root ${hex(r.root)} differs from the checkpoint's ${hex(parseCheckpoint(openNote(head.checkpoint, [logKey.verifierKey]).text).root)}` };
+      const got = await audit(source(store, copy, head.checkpoint), { logKey: logKey.verifierKey, pageSize: 3, verifyThreads: n++ % 2 });
+      assert.ok(!got.ok, `flip at entry ${i} byte ${pos} not caught by the auditor`);
+      const p = got.problems[0]!;
+      assert.equal({ seq: p.seq, check: p.check, message: p.message }, want, `flip at entry ${i} byte ${pos}`);
     }
   }
   await log.close();

@@ -1,0 +1,136 @@
+// One-pass checks of one entry's bytes, before the state machine sees it (DESIGN.md "The
+// log", "Entries", "Event envelope"; RFC 8785; RFC 9162 §2.1.1): the bytes are decoded and
+// parsed once, the entry schema (which holds the envelope's) is checked once, the event is
+// serialised once, and that one serialisation gives the content hash, the bytes the
+// signature covers and the canonical-form check of the whole entry: a canonical entry is
+// exactly `{"effects":` E `,"event":` V `,"prev":…,"seq":…,"time":…}` with V the canonical
+// event, so comparing V and the tail in place checks the form without serialising the
+// entry again. The effects slice E is compared, as text, with the recomputed effects' canonical form
+// (effectsMatch): equal text means canonical and equal. Hashes are node:crypto's SHA-256.
+//
+// Only on a failure does slowProblem re-run the checks the old way (the strict I-JSON
+// parser, then each check in the order of packages/ledger's Replayer), so that a problem
+// is named exactly as before: the first of encoding, shape, seq, chain, event.
+import { createHash } from 'node:crypto';
+import { canonicalBytes, canonicalize, parseIJsonBytes, signingBytes, validateEntryShape, type Effect, type Entry, type Envelope, type ReplayProblem } from '@cotc/ledger';
+
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const LEAF_PREFIX = new Uint8Array([0]);
+const HEAD = '{"effects":';
+const EVENT = ',"event":';
+/** The sequencer refuses events more than 5 minutes ahead of its clock, the entry's time (DESIGN.md "Event envelope"). */
+const MAX_AHEAD_MS = 5 * 60 * 1000;
+
+export interface CheckedEntry {
+  seq: number;
+  data: Uint8Array;
+  entry: Entry;
+  event: Envelope;
+  /** RFC 9162 leaf hash SHA-256(0x00 || data) */
+  leaf: Uint8Array;
+  leafHex: string;
+  /** hex SHA-256 of the event's canonical bytes (sig included): the state machine's content hash */
+  contentHash: string;
+  /** the bytes the event's signature covers (canonical envelope without sig) */
+  signing: Uint8Array;
+  /** the effects as logged, as text (canonical when they match the recomputed ones) */
+  effectsText: string;
+}
+
+/** node:crypto SHA-256 leaf hash (RFC 9162 §2.1.1). */
+export function leafHashNode(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(LEAF_PREFIX).update(data).digest());
+}
+
+/** Checks entry `data` as the entry at `seq` after the entry whose leaf hash is `prev`
+ * (hex). A problem, or what the state machine and the tree need. */
+export function checkEntry(data: Uint8Array, seq: number, prev: string): CheckedEntry | ReplayProblem {
+  const fast = fastCheck(data, seq, prev);
+  if (fast) return fast;
+  return slowProblem(data, seq, prev) ?? { seq, check: 'encoding', message: 'entry is not in canonical form (RFC 8785)' };
+}
+
+function fastCheck(data: Uint8Array, seq: number, prev: string): CheckedEntry | null {
+  let text: string;
+  let entry: Entry;
+  try {
+    text = decoder.decode(data);
+    entry = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!validateEntryShape(entry).ok) return null;
+  if (entry.seq !== seq || entry.prev !== prev) return null;
+  const event = entry.event;
+  if (Date.parse(event.time) - Date.parse(entry.time) > MAX_AHEAD_MS) return null;
+  let canon: string;
+  try {
+    canon = canonicalize(event);
+  } catch {
+    return null;
+  }
+  const tail = `,"prev":${JSON.stringify(entry.prev)},"seq":${entry.seq},"time":${JSON.stringify(entry.time)}}`;
+  const evEnd = text.length - tail.length;
+  const evStart = evEnd - canon.length;
+  if (!text.startsWith(HEAD) || !text.endsWith(tail) || evStart - EVENT.length < HEAD.length) return null;
+  if (!text.startsWith(EVENT, evStart - EVENT.length) || !text.startsWith(canon, evStart)) return null;
+  const leaf = leafHashNode(data);
+  return {
+    seq,
+    data,
+    entry,
+    event,
+    leaf,
+    leafHex: Buffer.from(leaf.buffer, leaf.byteOffset, 32).toString('hex'),
+    contentHash: createHash('sha256').update(canon).digest('hex'),
+    signing: unsignedOf(canon, event),
+    effectsText: text.slice(HEAD.length, evStart - EVENT.length),
+  };
+}
+
+/** The canonical envelope without `sig`, cut out of the canonical envelope: its keys are
+ * body, id, org, sig, time, type, v (schema: no others), so `,"sig":"…"` sits between org
+ * and time, after the only nested value (body, whose strings cannot hold an unescaped `"`). */
+function unsignedOf(canon: string, event: Envelope): Uint8Array {
+  const cut = `,"sig":${JSON.stringify(event.sig)}`;
+  const at = canon.lastIndexOf(cut);
+  if (at > 0 && canon.startsWith(',"time":', at + cut.length)) return Buffer.from(canon.slice(0, at) + canon.slice(at + cut.length), 'utf8');
+  return signingBytes(event);
+}
+
+/** Whether the logged effects are exactly the recomputed ones (as canonical text). */
+export function effectsMatch(c: CheckedEntry, recomputed: readonly Effect[]): boolean {
+  return canonicalize(recomputed) === c.effectsText;
+}
+
+/** The problem of the checks before the state machine, named as packages/ledger's Replayer
+ * names it, or null when there is none. Slow (strict parser, two serialisations): only
+ * run once something failed. */
+export function slowProblem(data: Uint8Array, seq: number, prev: string): ReplayProblem | null {
+  const fail = (check: ReplayProblem['check'], message: string): ReplayProblem => ({ seq, check, message });
+  let parsed: unknown;
+  try {
+    parsed = parseIJsonBytes(data);
+  } catch (e) {
+    return fail('encoding', `entry bytes are not I-JSON: ${(e as Error).message}`);
+  }
+  let canon: Uint8Array;
+  try {
+    canon = canonicalBytes(parsed);
+  } catch (e) {
+    return fail('encoding', `entry is not canonicalizable: ${(e as Error).message}`);
+  }
+  if (!Buffer.from(canon).equals(Buffer.from(data.buffer, data.byteOffset, data.byteLength))) return fail('encoding', 'entry bytes are not in canonical form (RFC 8785)');
+  const shape = validateEntryShape(parsed);
+  // The entry schema holds the envelope's, so a malformed event is a shape problem too (as
+  // in the Replayer, whose separate envelope check could never fail after it).
+  if (!shape.ok) return fail('shape', shape.message);
+  const entry = shape.entry;
+  if (entry.seq !== seq) return fail('seq', `entry says seq ${entry.seq} at index ${seq}`);
+  if (entry.prev !== prev) return fail('chain', `prev is ${entry.prev}, the leaf hash of entry ${seq - 1} is ${prev}`);
+  const event = entry.event;
+  if (Date.parse(event.time) - Date.parse(entry.time) > MAX_AHEAD_MS) {
+    return fail('event', `event time ${event.time} is more than 5 minutes after the entry time ${entry.time}`);
+  }
+  return null;
+}
