@@ -25,6 +25,7 @@ const BODIES: { [K in EventType]: UnsignedEvent<K>['body'] } = {
   },
   confirmation: { disbursement: 'ev-3', statement: '236 water filters installed', evidence: [] },
   reversal: { event: 'ev-3', reason: 'returned payment' },
+  'gift.batch': { fund: 'acme:water', amount: { currency: 'CNY', value: '20' }, count: 3, root: H },
 };
 
 function envelopeOf(type: EventType, body: unknown = BODIES[type]): Envelope {

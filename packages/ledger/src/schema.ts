@@ -16,6 +16,7 @@ import transfer from '../schemas/transfer.json' with { type: 'json' };
 import disbursement from '../schemas/disbursement.json' with { type: 'json' };
 import confirmation from '../schemas/confirmation.json' with { type: 'json' };
 import reversal from '../schemas/reversal.json' with { type: 'json' };
+import giftBatch from '../schemas/gift.batch.json' with { type: 'json' };
 import envelope from '../schemas/envelope.json' with { type: 'json' };
 import entry from '../schemas/entry.json' with { type: 'json' };
 import { reject, type Rejection } from './errors.ts';
@@ -34,6 +35,7 @@ export const schemas = {
   disbursement,
   confirmation,
   reversal,
+  'gift.batch': giftBatch,
   envelope,
   entry,
 } as const;
@@ -84,7 +86,7 @@ const ajv = new Ajv2020({
   // The only format we use; an own implementation so that no extra dependency is needed
   // and the calendar rule above is the one applied.
   formats: { 'date-time': { type: 'string', validate: isUtcTime } },
-  schemas: [defs, amount, docHash, orgRegister, orgKeys, fundOpen, donation, transfer, disbursement, confirmation, reversal, envelope, entry],
+  schemas: [defs, amount, docHash, orgRegister, orgKeys, fundOpen, donation, transfer, disbursement, confirmation, reversal, giftBatch, envelope, entry],
 });
 
 function compiled(id: string): ValidateFunction {

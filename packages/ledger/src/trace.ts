@@ -24,8 +24,9 @@ export function buildTrace(donationId: string, entries: ReadonlyArray<TraceEntry
     byId.set(e.event.id, e);
   }
   const don = byId.get(donationId);
-  if (!don || don.event.type !== 'donation') throw new Error(`trace: donation ${donationId} is not among the entries`);
-  const donBody = (don.event as Envelope<'donation'>).body;
+  // A gift batch (issue 15) is one lot like a donation: its trace has the same shape, rooted at the batch.
+  if (!don || (don.event.type !== 'donation' && don.event.type !== 'gift.batch')) throw new Error(`trace: donation ${donationId} is not among the entries`);
+  const donBody = (don.event as Envelope<'donation' | 'gift.batch'>).body;
 
   // Nodes: the donation, every entry whose effects name it, every confirmation of a
   // disbursement among those; in index order (a confirmation follows its disbursement).
@@ -64,7 +65,7 @@ export function buildTrace(donationId: string, entries: ReadonlyArray<TraceEntry
     const node: TraceNode = { event: ev.id, type: ev.type as TraceNodeType, index: e.seq };
     let fund: string | undefined;
     let into: bigint;
-    if (ev.type === 'donation') {
+    if (ev.id === donationId) {
       fund = donBody.fund;
       into = BigInt(donBody.amount.value);
     } else {
@@ -77,6 +78,7 @@ export function buildTrace(donationId: string, entries: ReadonlyArray<TraceEntry
         if (!target) throw new Error(`trace: the target ${targetId} of reversal ${ev.id} is not among the entries`);
         // A refund (reversal of a donation) takes money out: no fund. The reversal of a
         // disbursement or transfer puts it back into the source fund.
+        // (A refund of a gift batch likewise.)
         if (target.event.type === 'disbursement') fund = (target.event as Envelope<'disbursement'>).body.fund;
         else if (target.event.type === 'transfer') fund = (target.event as Envelope<'transfer'>).body.from;
       }
@@ -91,7 +93,7 @@ export function buildTrace(donationId: string, entries: ReadonlyArray<TraceEntry
   return { donation: donationId, currency: donBody.amount.currency, nodes, flows };
 }
 
-const NODE_TYPES = new Set<string>(['donation', 'transfer', 'disbursement', 'reversal', 'confirmation']);
+const NODE_TYPES = new Set<string>(['donation', 'gift.batch', 'transfer', 'disbursement', 'reversal', 'confirmation']);
 
 /**
  * Lists the ways `trace` breaks DESIGN.md's conservation rules (empty = none). `amount` is
@@ -118,7 +120,8 @@ export function checkConservation(trace: Trace, amount?: string | bigint): strin
     lastIndex = n.index;
   }
   const first = trace.nodes[0];
-  if (!first || first.event !== trace.donation || first.type !== 'donation') {
+  const isRoot = (t: string) => t === 'donation' || t === 'gift.batch';
+  if (!first || first.event !== trace.donation || !isRoot(first.type)) {
     out.push(`the first node is not the donation ${trace.donation}`);
   }
 
@@ -147,12 +150,13 @@ export function checkConservation(trace: Trace, amount?: string | bigint): strin
   for (const n of trace.nodes) {
     const ins = inflow.get(n.event) ?? 0n;
     const outs = outflow.get(n.event) ?? 0n;
-    const holds = n.type === 'donation' || n.type === 'transfer' || (n.type === 'reversal' && n.fund !== undefined);
+    const holds = isRoot(n.type) || n.type === 'transfer' || (n.type === 'reversal' && n.fund !== undefined);
     if (holds) {
       if (n.fund === undefined) out.push(`${n.type} node ${n.event} holds money but names no fund`);
       const unspent = int(n.unspent, `unspent of ${n.event}`, false);
       if (unspent === null) continue;
-      if (n.type === 'donation') {
+      if (isRoot(n.type)) {
+        if (n !== first) out.push(`${n.type} ${n.event} is not the trace's root`);
         if (ins !== 0n) out.push(`donation ${n.event} has flows in`);
         if (amount !== undefined && BigInt(amount) !== outs + unspent) {
           out.push(`donation ${n.event}: amount ${amount} ≠ flows out ${outs} + unspent ${unspent}`);

@@ -12,7 +12,8 @@ export type EventType =
   | 'transfer'
   | 'disbursement'
   | 'confirmation'
-  | 'reversal';
+  | 'reversal'
+  | 'gift.batch';
 
 export const EVENT_TYPES: readonly EventType[] = [
   'org.register',
@@ -23,6 +24,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   'disbursement',
   'confirmation',
   'reversal',
+  'gift.batch',
 ];
 
 /** Minor units as an integer string, ^[1-9][0-9]{0,18}$, at most 2^63-1. */
@@ -83,6 +85,15 @@ export interface ReversalBody {
   reason: string;
 }
 
+/** A batch of micro-donations (issue 15, docs/gifts.md): `count` gifts into `fund`, committed by
+ * the root of their Merkle sum tree; `amount` is the batch total (the root's sum). */
+export interface GiftBatchBody {
+  fund: string;
+  amount: Amount;
+  count: number;
+  root: string;
+}
+
 export interface BodyByType {
   'org.register': OrgRegisterBody;
   'org.keys': OrgKeysBody;
@@ -92,6 +103,7 @@ export interface BodyByType {
   disbursement: DisbursementBody;
   confirmation: ConfirmationBody;
   reversal: ReversalBody;
+  'gift.batch': GiftBatchBody;
 }
 
 /** The envelope without its signature: what is signed (canonical JSON, UTF-8). */
@@ -119,7 +131,7 @@ export interface Entry {
 }
 
 /** The trace graph of one donation (DESIGN.md "Trace bundle"); integers are decimal strings. */
-export type TraceNodeType = 'donation' | 'transfer' | 'disbursement' | 'reversal' | 'confirmation';
+export type TraceNodeType = 'donation' | 'gift.batch' | 'transfer' | 'disbursement' | 'reversal' | 'confirmation';
 
 export interface TraceNode {
   event: string;

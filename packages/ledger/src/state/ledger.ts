@@ -364,7 +364,7 @@ export class LedgerState {
     const meta = m.get(META_KEY) as MetaRec | undefined;
     for (const [id, by] of reversed) {
       const e = m.get(eventKey(id)) as FactsRec | undefined;
-      if (!e || (e.type !== 'donation' && e.type !== 'transfer' && e.type !== 'disbursement') || typeof by !== 'string') {
+      if (!e || (e.type !== 'donation' && e.type !== 'gift.batch' && e.type !== 'transfer' && e.type !== 'disbursement') || typeof by !== 'string') {
         throw new Error(`ledger restore: bad reversal record for ${id}`);
       }
     }

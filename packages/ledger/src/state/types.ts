@@ -96,6 +96,7 @@ export type EventFacts = FactsBase &
     | { type: 'org.register' | 'org.keys'; subject: string } // the org registered or changed
     | { type: 'fund.open'; subject: string } // the fund opened
     | { type: 'donation'; fund: string; value: string; pos: number; reversedBy?: string }
+    | { type: 'gift.batch'; fund: string; value: string; pos: number; count: number; root: string; reversedBy?: string }
     | { type: 'transfer'; from: string; to: string; value: string; range: PosRange; reversedBy?: string }
     | {
         type: 'disbursement';
@@ -107,5 +108,5 @@ export type EventFacts = FactsBase &
         reversedBy?: string;
       }
     | { type: 'confirmation'; disbursement: string }
-    | { type: 'reversal'; target: string; targetType: 'donation' | 'transfer' | 'disbursement'; range?: PosRange }
+    | { type: 'reversal'; target: string; targetType: 'donation' | 'gift.batch' | 'transfer' | 'disbursement'; range?: PosRange }
   );

@@ -10,6 +10,7 @@ import { transfer } from './transfer.ts';
 import { disbursement } from './disbursement.ts';
 import { confirmation } from './confirmation.ts';
 import { reversal } from './reversal.ts';
+import { giftBatch } from './gift-batch.ts';
 
 export const KINDS: { readonly [T in EventType]?: EventKind<T> } = {
   'org.register': orgRegister,
@@ -20,4 +21,5 @@ export const KINDS: { readonly [T in EventType]?: EventKind<T> } = {
   disbursement,
   confirmation,
   reversal,
+  'gift.batch': giftBatch,
 };

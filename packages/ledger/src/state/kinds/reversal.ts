@@ -15,7 +15,7 @@ export const reversal: EventKind<'reversal'> = {
   names: (ev) => [eventKey(ev.body.event), revKey(ev.body.event)],
   follows(ev, peek) {
     const t = peek(eventKey(ev.body.event)) as FactsRec | null | undefined;
-    if (t?.type === 'donation') return { keys: [lotKey(t.fund, t.pos)] };
+    if (t?.type === 'donation' || t?.type === 'gift.batch') return { keys: [lotKey(t.fund, t.pos)] };
     if (t?.type === 'transfer') return { keys: [fundKey(t.from)], ranges: [{ fund: t.to, from: t.range[0], to: t.range[1] }] };
     if (t?.type === 'disbursement') return { keys: [fundKey(t.fund)] };
     return { keys: [] };
@@ -28,7 +28,7 @@ export const reversal: EventKind<'reversal'> = {
     if (ev.org !== t.org && ev.org !== cx.operator) {
       return reject('forbidden', `only ${t.org} or the operator reverses ${t.id}`);
     }
-    if (t.type !== 'donation' && t.type !== 'transfer' && t.type !== 'disbursement') {
+    if (t.type !== 'donation' && t.type !== 'gift.batch' && t.type !== 'transfer' && t.type !== 'disbursement') {
       return reject('not_reversible', `a ${t.type} cannot be reversed`);
     }
     const by = tx.get<string>(revKey(t.id));
@@ -36,13 +36,13 @@ export const reversal: EventKind<'reversal'> = {
     const base = { ...factsBase(cx), type: 'reversal' as const, target: t.id, targetType: t.type };
     const mark = () => tx.put(revKey(t.id), ev.id);
 
-    if (t.type === 'donation') {
-      // Refund: the donation's own lot (via = the donation) at the position it was put,
+    if (t.type === 'donation' || t.type === 'gift.batch') {
+      // Refund (of a donation, or of a whole gift batch: FIFO treats the batch as one lot): the donation's own lot (via = the donation) at the position it was put,
       // still whole. A position can be reused by a later prepend, so check the lot's via.
       const lot = getLot(tx, t.fund, t.pos);
       const value = BigInt(t.value);
       if (!lot || lot.via !== t.id || lot.value !== value) {
-        return reject('not_reversible', `donation ${t.id} has moved on: its lot no longer holds the whole ${t.value}`);
+        return reject('not_reversible', `${t.type === 'donation' ? 'donation' : 'gift batch'} ${t.id} has moved on: its lot no longer holds the whole ${t.value}`);
       }
       const effects: Effect[] = [{ donation: t.id, via: t.id, value: t.value }];
       return plan(effects, [t.id], base, () => {
