@@ -12,4 +12,5 @@ export type * from './state.ts';
 export * from './trace.ts';
 export * from './replay.ts';
 export * from './amount.ts';
+export * from './effects.ts';
 export * from './gifts/index.ts';

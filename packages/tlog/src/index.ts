@@ -14,4 +14,5 @@ export * from './ed25519.ts';
 export * from './note.ts';
 export * from './checkpoint.ts';
 export * from './cosignature.ts';
+export * from './effects.ts';
 export * from './map/index.ts';
