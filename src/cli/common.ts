@@ -2,7 +2,7 @@
 // errors that carry an exit code, key files, amounts, document hashes, ids, and printing
 // the server's answers. Exit codes (DESIGN.md "The CLI"): 0 success, 1 a check failed or
 // the server rejected an event, 2 usage, file or network error.
-import { currencyDecimals, formatAmount } from '@cotc/ledger';
+import { currencyDecimals, formatAmount, MAX_VALUE } from '@cotc/ledger';
 import fs from 'node:fs';
 import path from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -11,9 +11,10 @@ import { ROLES, signEvent, type Amount, type BodyByType, type DocHash, type Enve
 import { safeText } from '@cotc/verify';
 import { ClientError, LedgerClient } from '../client/client.ts';
 import { KeyFileError, readKeyFile } from '../log/datadir.ts';
+import { ID_RE } from '@cotc/ledger';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
-export const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export { ID_RE };
 
 /** An error the CLI reports as `cotc: <message>` and exits with `exitCode`. */
 export class CliError extends Error {
@@ -129,7 +130,7 @@ export function needCurrency(value: string, option = '--currency'): string {
   return value;
 }
 
-const MAX_MINOR = (1n << 63n) - 1n;
+const MAX_MINOR = MAX_VALUE;
 
 /**
  * Parses --amount strictly: minor units as an integer ("1234" = 12.34 CNY) or a decimal

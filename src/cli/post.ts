@@ -2,7 +2,7 @@
 // event or an array of them (1 to 1000). Each is completed (`v` 1, `time` now and `org`
 // the key's name when absent), signed with the key and posted; an array goes in one POST.
 import fs from 'node:fs';
-import { CanonicalError, signEvent, type Envelope } from '@cotc/ledger';
+import { CanonicalError, isPlainObject, signEvent, type Envelope } from '@cotc/ledger';
 import { client, loadSignerKey, nowTime, postAndReport, usage, type Io } from './common.ts';
 
 export interface PostOptions {
@@ -21,9 +21,6 @@ function readInput(file: string): string {
   }
 }
 
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
 
 export async function postCommand(file: string, o: PostOptions, io: Io): Promise<number> {
   const c = client(o.server);

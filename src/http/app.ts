@@ -2,7 +2,7 @@
 // createApp never listens; `cotc serve` and the tests do (tests on 127.0.0.1 port 0).
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { base64 } from '@cotc/tlog';
-import { CanonicalError, parseIJsonBytes } from '@cotc/ledger';
+import { CanonicalError, ID_RE, parseIJsonBytes } from '@cotc/ledger';
 import { LogService, QueueFullError, ServiceUnavailableError, type SubmitResult } from '../log/service.ts';
 import { BadCursorError, tracePage } from '../log/bundle.ts';
 import { HttpError, badRequest, notFound, sendError } from './errors.ts';
@@ -15,7 +15,6 @@ import type { RateLimiter } from './ratelimit.ts';
 import type { Logger } from 'pino';
 
 export { MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE };
-const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 export interface AppDeps {
   log: LogService;

@@ -10,8 +10,8 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hex, utf8 } from '@cotc/tlog';
 import type { Envelope } from './types.ts';
+import { ID_RE as ID } from './limits.ts';
 
-const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 const PREFIX = 'cotc-donor-v1\n';
 

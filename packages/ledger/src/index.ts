@@ -13,4 +13,5 @@ export * from './trace.ts';
 export * from './replay.ts';
 export * from './amount.ts';
 export * from './effects.ts';
+export * from './limits.ts';
 export * from './gifts/index.ts';

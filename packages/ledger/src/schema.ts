@@ -20,6 +20,7 @@ import giftBatch from '../schemas/gift.batch.json' with { type: 'json' };
 import envelope from '../schemas/envelope.json' with { type: 'json' };
 import entry from '../schemas/entry.json' with { type: 'json' };
 import { reject, type Rejection } from './errors.ts';
+import { MAX_CLOCK_AHEAD_MS } from './limits.ts';
 import type { Entry, Envelope } from './types.ts';
 
 /** The raw schema objects by file name (for the OpenAPI document and other languages). */
@@ -159,8 +160,6 @@ export function utcTimeMillis(time: string): number {
   return year < 100 ? new Date(d).setUTCFullYear(year) : d;
 }
 
-/** DESIGN.md "Posting": an event's time may be at most 5 minutes ahead of the server's clock (400 schema). */
-export const MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000;
 
 /** The 400 `schema` rejection when event.time is more than maxAheadMs after nowMs, else null. */
 export function checkClockSkew(event: { time: string }, nowMs: number, maxAheadMs = MAX_CLOCK_AHEAD_MS): Rejection | null {

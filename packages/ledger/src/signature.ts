@@ -6,6 +6,7 @@
 
 import { base64, concat, equalBytes, fromBase64, parseSignerKey, parseVerifierKey, sign, verifyStrict } from '@cotc/tlog';
 import { canonicalBytes } from './canonical.ts';
+import { isPlainObject } from './limits.ts';
 import type { Envelope, UnsignedEvent } from './types.ts';
 
 /** A signature check with the signature of tlog's verifyStrict (swap in verifyStrictNode on a server). */
@@ -17,11 +18,6 @@ export interface EventVerifierKey {
   publicKey: Uint8Array;
 }
 
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
-  const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
-}
 
 /**
  * The bytes a signature covers: canonical JSON (UTF-8) of the envelope without `sig`.

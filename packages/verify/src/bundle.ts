@@ -23,6 +23,10 @@ import {
   canonicalBytes,
   canonicalize,
   checkConservation,
+  ID_RE as ID,
+  isPlainObject,
+  MAX_CLOCK_AHEAD_MS,
+  MAX_VALUE,
   signingBytes,
   checkReceipt,
   parseIJsonBytes,
@@ -53,17 +57,9 @@ import {
 export const MAX_BUNDLE_ENTRIES = 100_000;
 /** Flows are bounded by the lots the entries' effects list; this bounds the work on a hostile trace. */
 const MAX_TRACE_FLOWS = 1_000_000;
-const MAX_VALUE = (1n << 63n) - 1n;
 const ZERO64 = '0'.repeat(64);
-const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const NODE_TYPES = new Set(['donation', 'transfer', 'disbursement', 'reversal', 'confirmation']);
-const MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000;
 
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
-  const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
-}
 
 const isIndex = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 const show = (x: unknown): string => {

@@ -8,6 +8,7 @@
 // - the last page (no page.next) carries the trace.
 // mergeTracePages joins pages into the one bundle verifyBundle checks; fetchTraceBundle
 // follows the cursors, bounded. A single page without `page` is an ordinary bundle.
+import { isPlainObject } from '@cotc/ledger';
 import { MAX_BUNDLE_ENTRIES } from './bundle.ts';
 import type { Problem } from './types.ts';
 
@@ -23,11 +24,6 @@ export interface TraceBundleV1 {
 export const MAX_TRACE_PAGES = 1000;
 const MAX_CURSOR = 4096;
 
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
-  const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
-}
 
 /** True when `x` is a Problem (what mergeTracePages and fetchTraceBundle answer instead of a bundle). */
 export function isProblem(x: unknown): x is Problem {

@@ -3,6 +3,7 @@
 // the receipt secret (from the #fragment, which browsers never send to a server).
 import { serverUrl } from '../../client/logtrust.ts';
 import { keepPolicy, pagePolicy, type PagePolicy } from './witnesses.ts';
+import { ID_RE } from '@cotc/ledger';
 
 export type Mode = 'server' | 'static';
 export type View = 'home' | 'donation' | 'log' | 'notfound';
@@ -22,7 +23,7 @@ export interface Route {
   policyInAddress?: boolean;
 }
 
-export const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export { ID_RE };
 const LAST_SERVER = 'cotc.lastServer';
 
 export function pageMode(): Mode {

@@ -3,8 +3,7 @@
 import type { Rejection } from '../errors.ts';
 import type { Effect, Role } from '../types.ts';
 
-/** 2^63 − 1: the largest amount and the largest balance (DESIGN.md "Bodies"). */
-export const MAX_VALUE = (1n << 63n) - 1n;
+export { MAX_VALUE } from '../limits.ts';
 
 // ---------------------------------------------------------------------------------------
 // Public types
