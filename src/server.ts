@@ -14,6 +14,7 @@ import { Metrics } from './http/metrics.ts';
 import { createLogger, resolveLogLevel, type LogLevel } from './http/logging.ts';
 import { mountWeb } from './web/serve.ts';
 import { Publisher, type PublisherOptions, type WitnessEndpoint } from './log/publisher.ts';
+import type { Leadership } from './log/leader.ts';
 
 export interface RunningServer {
   url: string;
@@ -27,6 +28,8 @@ export interface RunningServer {
   rateLimiter: RateLimiter | null;
   /** the witness publisher (null without --witness) */
   publisher: Publisher | null;
+  /** the election, with a PostgreSQL store (src/log/leader.ts); null on LevelDB */
+  leadership: Leadership | null;
   close(): Promise<void>;
 }
 
@@ -47,6 +50,11 @@ export interface OpenLogOptions {
   /** the store: postgres://USER@HOST:PORT/DB (src/storage/postgres.ts); default the
    * embedded LevelDB under DIR/store. DIR holds the key files either way. */
   store?: string;
+  /** with a PostgreSQL store: a streaming replica that reads go to while this process is
+   * a reader (`serve --store-read postgres://…`) */
+  storeRead?: string;
+  /** election timing (src/log/leader.ts; tests shorten it) */
+  leader?: { intervalMs?: number; leaseMs?: number };
 }
 
 export interface StartOptions extends OpenLogOptions {
@@ -108,6 +116,17 @@ async function openPgStore(dir: string, url: string) {
   return new PgStore(url);
 }
 
+/** The log on PostgreSQL, one of many servers on one database (src/log/leader.ts). */
+async function openPgLog(dir: string, opts: OpenLogOptions & { pool?: VerifyPool }, logger: Logger) {
+  const url = (await openPgStore(dir, opts.store!)).url;
+  const dd = openDataDir(dir, opts);
+  const { openLedLog } = await import('./log/leader.ts');
+  return openLedLog(
+    { store: url, storeRead: opts.storeRead, logKey: dd.logKey, operatorKey: dd.operatorKey, leader: opts.leader, onRole: (role, why) => logger.info({ role, why }, 'role') },
+    (store, operatorKey) => LogService.open({ pool: opts.pool, store, logKey: dd.logKey, operatorKey, maxBatch: opts.maxBatch, maxQueue: opts.maxQueue, onCommit: opts.onCommit }),
+  );
+}
+
 export async function startServer(dir: string, opts: StartOptions = {}): Promise<RunningServer> {
   const level = resolveLogLevel(opts);
   const logger = createLogger({ level, destination: opts.logDestination });
@@ -118,8 +137,10 @@ export async function startServer(dir: string, opts: StartOptions = {}): Promise
   };
   const pool = new VerifyPool(opts.verifyThreads);
   let log: LogService;
+  let leadership: Leadership | null = null;
   try {
-    log = await openLog(dir, { ...opts, onCommit, pool });
+    if (opts.store) ({ log, leadership } = await openPgLog(dir, { ...opts, onCommit, pool }, logger));
+    else log = await openLog(dir, { ...opts, onCommit, pool });
   } catch (e) {
     await pool.close();
     throw e;
@@ -133,7 +154,7 @@ export async function startServer(dir: string, opts: StartOptions = {}): Promise
     if (opts.web !== false) mountWeb(app, { onError: (err) => logger.error({ err }, 'the donor page could not be built') });
     opts.extend?.(app);
   };
-  const app = createApp({ log, extend, onRequest: opts.onRequest, metrics, logger, rateLimiter: rateLimiter ?? undefined, readLimits: opts.readLimits });
+  const app = createApp({ log, extend, onRequest: opts.onRequest, metrics, logger, rateLimiter: rateLimiter ?? undefined, readLimits: opts.readLimits, leadership: leadership ?? undefined });
   const t = { ...SERVER_TIMEOUTS, ...opts.timeouts };
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: t.checkIntervalMs }, app);
   // Slow clients must not hold sockets forever (headers within 10 s, whole request 30 s;
@@ -164,12 +185,14 @@ export async function startServer(dir: string, opts: StartOptions = {}): Promise
     logger,
     rateLimiter,
     publisher,
+    leadership,
     async close() {
       await new Promise<void>((r) => {
         server.close(() => r());
         server.closeAllConnections();
       });
       await publisher?.stop();
+      await leadership?.stop();
       await log.close();
       await pool.close();
       logger.flush?.();

@@ -19,8 +19,9 @@ program
   .option('--quorum <k>', 'cosignatures needed before a checkpoint is published (default: all witnesses)')
   .option('--checkpoint-interval <seconds>', 'how often a checkpoint is pushed to the witnesses', '10')
   .option('--verify-store', "check every LevelDB file's CRCs before serving (time grows with the store, ~6 s/GiB; `audit --data` always does)")
-  .option('--store <url>', 'the store: postgres://USER@HOST:PORT/DB (--data then holds only the key files); default LevelDB under --data')
-  .action(async (o: { data: string; port: string; host: string; demo?: boolean; witness?: string[]; quorum?: string; checkpointInterval: string; origin?: string; verifyStore?: boolean; store?: string }) => {
+  .option('--store <url>', 'the store: postgres://USER@HOST:PORT/DB (--data then holds only the key files; any number of servers on one database, one sequences); default LevelDB under --data')
+  .option('--store-read <url>', 'with --store: a streaming replica of it that this server reads from while another one sequences')
+  .action(async (o: { data: string; port: string; host: string; demo?: boolean; witness?: string[]; quorum?: string; checkpointInterval: string; origin?: string; verifyStore?: boolean; store?: string; storeRead?: string }) => {
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`--port: ${o.port} is not a port number`);
     const { originProblem } = await import('../log/datadir.ts');
@@ -39,9 +40,9 @@ program
     const { witnessServeOptions } = await import('../witness/serve-options.ts');
     const w = await witnessServeOptions(o).catch((e: Error) => usage(e.message));
     // On an existing data directory a different --origin is refused, naming both (src/log/datadir.ts).
-    const s = await startServer(o.data, { port, host: o.host, ...w.options, origin: o.origin, verifyStore: o.verifyStore === true, store: o.store });
+    const s = await startServer(o.data, { port, host: o.host, ...w.options, origin: o.origin, verifyStore: o.verifyStore === true, store: o.store, storeRead: o.storeRead });
     for (const line of w.describe()) console.log(line);
-    console.log(`cotc: serving ${s.log.origin} (size ${s.log.size}) at ${s.url}`);
+    console.log(`cotc: serving ${s.log.origin} (size ${s.log.size}) at ${s.url}${s.leadership ? ` as the ${s.leadership.role}` : ''}`);
     console.log(`cotc: log key ${s.log.verifierKey}`);
     const stop = async () => {
       await s.close();

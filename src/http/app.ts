@@ -31,6 +31,9 @@ export interface AppDeps {
   rateLimiter?: RateLimiter;
   /** byte caps on read answers (default READ_LIMITS in limits.ts) */
   readLimits?: Partial<ReadLimits>;
+  /** many servers on one database (src/log/leader.ts): this process's role, said by
+   * /healthz and /v1/log; a reader refuses writes (503 `unavailable`, Retry-After) */
+  leadership?: { role: 'sequencer' | 'reader'; writeRefusal(): Error | null };
 }
 
 const CURSOR_MAX = 256;
@@ -144,7 +147,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.get('/healthz', (_req, res) => {
     if (log.broken) return sendError(res, 503, 'unavailable', 'the store is failing; writes are refused until it recovers');
-    res.json({ ok: true, size: log.size });
+    res.json({ ok: true, size: log.size, ...(deps.leadership ? { role: deps.leadership.role } : {}) });
   });
 
   app.get('/checkpoint', (_req, res) => {
@@ -153,11 +156,13 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.get('/v1/log', (_req, res) => {
-    res.json({ origin: log.origin, size: log.size, key: log.verifierKey });
+    res.json({ origin: log.origin, size: log.size, key: log.verifierKey, ...(deps.leadership ? { role: deps.leadership.role } : {}) });
   });
 
   app.post('/v1/events', async (req, res) => {
     deps.rateLimiter?.chargeRequest(req, res);
+    const refusal = deps.leadership?.writeRefusal();
+    if (refusal) throw refusal;
     const body = await readJsonBody(req);
     let value: unknown;
     try {

@@ -125,8 +125,12 @@ const apiSchemas: Obj = {
     description: "The log's C2SP signed-note Ed25519 verifier key, name+hexid+base64(0x01||pub), named by the checkpoint origin.",
     pattern: '^[^+\\s]+\\+[0-9a-f]{8}\\+A[Q-Za-f][A-Za-z0-9+/]{42}$',
   },
-  LogInfo: obj({ origin: { type: 'string', minLength: 1, description: 'The checkpoint origin (the log key\'s name)' }, size: int1, key: ref('LogKey') }),
-  Health: obj({ ok: { const: true }, size: int0 }),
+  LogInfo: obj({ origin: { type: 'string', minLength: 1, description: 'The checkpoint origin (the log key\'s name)' }, size: int1, key: ref('LogKey'), role: ref('Role') }, ['origin', 'size', 'key']),
+  Health: obj({ ok: { const: true }, size: int0, role: ref('Role') }, ['ok', 'size']),
+  Role: {
+    enum: ['sequencer', 'reader'],
+    description: 'Present when many servers share one PostgreSQL database: `sequencer` appends; a `reader` serves reads from the database and answers writes 503 `unavailable` with Retry-After.',
+  },
   EventProof: obj({ entry: ref('EntryData'), proof: ref('Proof'), checkpoint: ref('Checkpoint') }),
   DonationList: obj({
     donations: {

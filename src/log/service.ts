@@ -601,6 +601,36 @@ export class LogService {
     return this.#head;
   }
 
+  /** A reader's refresh (another process sequences: src/log/leader.ts): adopts the store's
+   * committed head when it is newer than the one served, only after its checkpoint verifies
+   * with the log key and the tree this store holds hashes to its root and holds its last
+   * entry, so no read is ever served for a head whose tiles or entries the store (a
+   * streaming replica, say) cannot give yet. The state is not reloaded (a reader judges
+   * nothing; a process that takes over sequencing calls recover()). Never on a process that
+   * sequences. True when the head moved. */
+  async follow(): Promise<boolean> {
+    const head = await this.store.head();
+    if (!head || head.size <= this.#head.size) return false;
+    let cp;
+    try {
+      cp = parseCheckpoint(openNote(head.checkpoint, [this.verifierKey]).text);
+    } catch (e) {
+      throw new StoreCorruptError(`head checkpoint does not verify with the log key: ${(e as Error).message}`, head.size);
+    }
+    if (cp.origin !== this.origin || cp.size !== head.size) {
+      throw new StoreCorruptError(`head checkpoint names ${cp.origin} size ${cp.size}, head says ${head.size}`, head.size);
+    }
+    const root = await treeHash(head.size, this.#hashes);
+    if (!equalBytes(root, cp.root)) throw new StoreCorruptError(`tree hashes do not match the checkpoint's root at size ${head.size}`, head.size);
+    const [last] = await this.store.entries(head.size - 1, 1);
+    if (!last) throw new StoreCorruptError(`entry ${head.size - 1} is missing`, head.size - 1);
+    // Another call may have adopted a newer head meanwhile: never go back.
+    if (head.size <= this.#head.size) return false;
+    this.#head = head;
+    this.#prev = hex(leafHash(last));
+    return true;
+  }
+
   /** Makes reads serve `h` (a committed size's checkpoint, cosigned by witnesses), or the
    * committed head again (null). Reads then prove against h.size: every answer's proofs
    * are against the checkpoint it carries. */

@@ -23,7 +23,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { StoreCorruptError, type CommitBatch, type Head, type LogStore } from './types.ts';
-import { ServiceUnavailableError } from '../log/service.ts';
+import { ServiceUnavailableError } from './errors.ts';
 
 /** The head was not where this store's commit said it was: another process moved it (or
  * took the sequencer's term). Nothing of the batch was written. */
@@ -81,6 +81,10 @@ export interface PgStoreOptions {
   onFenced?: (e: StoreFencedError) => void;
   /** read-only use (a reader on a streaming replica): never migrates, never commits */
   readOnly?: boolean;
+  /** idle_in_transaction_session_timeout of the pool's sessions (ms, default 5000): a
+   * process paused inside a commit cannot hold the head row's lock (and so a takeover)
+   * for longer */
+  idleInTransactionMs?: number;
 }
 
 const buf = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -104,6 +108,8 @@ export class PgStore implements LogStore {
   #pool: pg.Pool | null = null;
   /** the head this store last read or wrote: what its next commit names */
   #known: { size: number; root: string } = { size: 0, root: '' };
+  /** called when a commit was fenced (default opts.onFenced; leader.ts sets it) */
+  onFenced: ((e: StoreFencedError) => void) | undefined;
   /** the sequencer's term this store claimed (null: none, commits name size and root only) */
   #term: bigint | null = null;
 
@@ -111,6 +117,7 @@ export class PgStore implements LogStore {
     if (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url)) throw new TypeError(`url: expected postgres://USER@HOST:PORT/DB, got ${JSON.stringify(url)}`);
     this.url = url;
     this.opts = opts;
+    this.onFenced = opts.onFenced;
   }
 
   /** The URL without a password (for messages and logs). */
@@ -139,7 +146,12 @@ export class PgStore implements LogStore {
   }
 
   #newPool(): pg.Pool {
-    const pool = new pg.Pool({ connectionString: this.url, max: this.opts.poolSize ?? 8, connectionTimeoutMillis: 10_000 });
+    const pool = new pg.Pool({
+      connectionString: this.url,
+      max: this.opts.poolSize ?? 8,
+      connectionTimeoutMillis: 10_000,
+      options: `-c idle_in_transaction_session_timeout=${Math.round(this.opts.idleInTransactionMs ?? 5000)}`,
+    });
     // An idle pooled connection that dies (the server restarted, a failover) must not crash
     // the process: the next query gets a fresh connection or a ServiceUnavailableError.
     pool.on('error', () => {});
@@ -380,7 +392,7 @@ export class PgStore implements LogStore {
         const e = new StoreFencedError(
           `fenced: this process built on size ${b.fromSize}${this.#term === null ? '' : ` in term ${this.#term}`}, the head is now at size ${now.rows[0]?.size} in term ${now.rows[0]?.term}: another sequencer holds the log; nothing was appended`,
         );
-        this.opts.onFenced?.(e);
+        this.onFenced?.(e);
         throw e;
       }
       if (b.entries.length) {
