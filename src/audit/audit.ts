@@ -291,7 +291,7 @@ export async function audit(src: AuditSource, opts: AuditOptions): Promise<Audit
     // ...and then the replayed tree itself must pass through the trusted checkpoint.
     const throughTrusted = async () => {
       if (trusted && trustedRoot && rp.size === trusted.size && trusted.size > 0) {
-        const r = hex(await rp.root());
+        const r = hex(rp.root());
         if (r !== trusted.root) problems.push({ seq: rp.size - 1, check: 'consistency', message: `the replayed tree at size ${trusted.size} has root ${r}, not the ${trusted.root} this auditor saw before` });
       }
     };
@@ -323,7 +323,7 @@ export async function audit(src: AuditSource, opts: AuditOptions): Promise<Audit
       problems.push({ seq: rp.problem.seq, check: rp.problem.check, message: rp.problem.message });
       return done(rp.size);
     }
-    const root = hex(await rp.root());
+    const root = hex(rp.root());
     if (root !== hex(cp.root)) {
       problems.push({ seq: cp.size - 1, check: 'root', message: `the replayed root ${root} differs from the checkpoint's ${hex(cp.root)}` });
     }

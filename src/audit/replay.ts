@@ -73,7 +73,7 @@ export class DiskReplay {
     const p = saved.progress;
     if (p) {
       if (state.size !== p.size) throw new Error(`the saved state records are of ${state.size} entries, its progress says ${p.size}`);
-      if (hex(await r.#frontier.root()) !== p.root) throw new Error('the saved tree frontier does not give the saved root');
+      if (hex(r.#frontier.root()) !== p.root) throw new Error('the saved tree frontier does not give the saved root');
     }
     return r;
   }
@@ -87,7 +87,7 @@ export class DiskReplay {
   get problem(): ReplayProblem | null {
     return this.#problem;
   }
-  root(): Promise<Uint8Array> {
+  root(): Uint8Array {
     return this.#frontier.root();
   }
 
@@ -128,7 +128,7 @@ export class DiskReplay {
           break;
         }
         this.#o.watch.seeEvent(c.seq, c.event);
-        await frontier.append(c.leaf);
+        frontier.append(c.leaf);
         accepted++;
       }
       // A bad signature before the first other problem is the first problem; so is one of
@@ -224,7 +224,7 @@ export class DiskReplay {
       size: this.#size,
       prev: this.#prev,
       frontier: this.#frontier.toJSON(),
-      root: hex(await this.#frontier.root()),
+      root: hex(this.#frontier.root()),
       signatures: this.#o.signatures && (this.#saved.progress?.signatures ?? true),
       seenSize: this.#seenSize,
       verified: this.#verified,
