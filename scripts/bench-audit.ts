@@ -1,109 +1,149 @@
-// `pnpm bench audit`: the auditor's full replay of a log of BENCH_ENTRIES entries (default
-// 1M, built once by scripts/make-log.ts and cached): from the data directory's store with
-// and without signature checks, and from a server over HTTP (paged GET /v1/entries) with
-// signature checks. Every run recomputes every hash, the chain, the state and the effects.
-//   BENCH_ENTRIES (default 1000000)   log size (the cached log may have grown: the size
-//                                     replayed is printed on every row)
-//   BENCH_AUDIT_HTTP=0                skip the HTTP row
-//
-// The server runs in a child process (startServer, quiet), as it would on another machine.
-import { fork } from 'node:child_process';
+// `pnpm bench audit`: the auditor (src/audit/) on cached logs of each size in BENCH_SIZES
+// (default 10k and 1M, built once by scripts/make-log.ts), every run in a child process
+// of its own (so its peak RSS is its own), all from the data directory's store:
+//   ceiling     Ed25519 verify on every core (node:crypto workers), this run, this machine
+//   A           a full replay without signature checks
+//   B           a full replay with every signature, of the log up to its checkpoint nearest
+//               below 99% of it, saving the replayed state
+//   C / D       the resume: the audit of the whole log after B (the last ~1%), from B's
+//               saved state; C as `cotc audit --data` (it then compares every state record
+//               of the store with the replayed ones), D without that comparison (as an
+//               audit of a server)
+// Every run recomputes every hash, the chain, the state and the effects.
+//   BENCH_SIZES (default 10000,1000000)  log sizes (the cached log may have grown: the sizes
+//                                        replayed are printed on every row)
+//   BENCH_AUDIT_PROF=DIR                 write a CPU profile of every run (node --cpu-prof) to DIR
+//   BENCH_AUDIT_HTTP=1                   add a full replay from a server over HTTP (smallest size)
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSignerKey } from '@cotc/tlog';
-import { audit, type AuditResult } from '../src/audit/audit.ts';
+import { audit, type AuditSource } from '../src/audit/audit.ts';
 import { serverSource, storeSource } from '../src/audit/sources.ts';
 import { LedgerClient } from '../src/client/client.ts';
 import { readKeyFile } from '../src/log/datadir.ts';
-import { LevelStore } from '../src/storage/level.ts';
 import { startServer } from '../src/server.ts';
-import { machine, rate, table } from './bench-util.ts';
-import { benchEntries, benchLogDir, makeLog } from './make-log.ts';
+import { LevelStore } from '../src/storage/level.ts';
+import { benchDonations, forkChild, loadavg, machine, rate, signatureCeiling, table } from './bench-util.ts';
+import { benchLogDir, makeLog, readBenchKeys } from './make-log.ts';
 
-async function serverProcess(dir: string): Promise<void> {
-  const s = await startServer(dir, { port: 0, host: '127.0.0.1', quiet: true });
-  process.on('message', async (m: { type: string }) => {
-    if (m.type !== 'stop') return;
-    await s.close();
-    process.exit(0);
-  });
-  process.send!({ type: 'ready', url: s.url, size: s.log.size });
+type Run = {
+  /** audit up to the checkpoint nearest below this fraction of the log (1 = the head) */
+  upTo: number;
+  signatures: boolean;
+  compareState: boolean;
+  /** saved states (kept for a resume); none: a temporary one */
+  stateDir?: string;
+  http?: boolean;
+};
+type Done = { type: 'done'; ok: boolean; problems: string; size: number; replayed: number; resumedFrom: number; seconds: number; maxRssMiB: number; cpuSeconds: number };
+
+const hex16 = (n: number) => n.toString(16).padStart(16, '0');
+
+async function child(): Promise<void> {
+  const dir = process.env.COTC_BENCH_DIR!;
+  const run = JSON.parse(process.env.COTC_BENCH_RUN!) as Run;
+  const logKey = parseSignerKey(readKeyFile(path.join(dir, 'log.key'))).verifierKey;
+  let close = async () => {};
+  let src: AuditSource;
+  if (run.http) {
+    const s = await startServer(dir, { port: 0, host: '127.0.0.1', quiet: true });
+    close = () => s.close();
+    src = serverSource(new LedgerClient(s.url));
+  } else {
+    const store = new LevelStore(path.join(dir, 'store'));
+    src = await storeSource(store);
+    close = () => store.close();
+    if (!run.compareState) delete src.stateRecords;
+    if (run.upTo < 1) {
+      // The checkpoint of the last batch at or below that fraction (every head is kept, c/<size>).
+      const head = (await store.head())!;
+      const want = Math.floor(head.size * run.upTo);
+      let at = 0;
+      for await (const k of store.db.keys({ gte: 'c/', lte: 'c/' + hex16(want), reverse: true, limit: 1 })) at = parseInt(k.slice(2), 16);
+      const text = await store.checkpointAt(at);
+      if (!text) throw new Error(`no checkpoint at ${at}`);
+      src.checkpoint = async () => text;
+    }
+  }
+  try {
+    const u0 = process.cpuUsage();
+    const r = await audit(src, { logKey, signatures: run.signatures, stateDir: run.stateDir, pageSize: run.http ? 1000 : 4000 });
+    const u = process.cpuUsage(u0);
+    process.send!({
+      type: 'done',
+      ok: r.ok,
+      problems: JSON.stringify(r.problems.slice(0, 3)),
+      size: r.size,
+      replayed: r.replayed,
+      resumedFrom: r.resumed?.from ?? 0,
+      seconds: r.seconds,
+      maxRssMiB: process.resourceUsage().maxRSS / 1024,
+      cpuSeconds: (u.user + u.system) / 1e6,
+    } satisfies Done);
+  } finally {
+    await close();
+  }
 }
 
-function progress(label: string) {
-  let last = 0;
-  let t0 = performance.now();
-  return (done: number, total: number) => {
-    if (done === 0) t0 = performance.now();
-    const now = performance.now();
-    if (done < total && now - last < 15_000) return;
-    last = now;
-    const s = (now - t0) / 1000;
-    process.stderr.write(`  ${label}: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} entries, ${s.toFixed(0)} s, ${Math.round(done / Math.max(s, 0.001)).toLocaleString('en-US')}/s, load ${os.loadavg()[0]!.toFixed(2)}\n`);
-  };
+async function inChild(dir: string, run: Run): Promise<Done> {
+  const prof = process.env.BENCH_AUDIT_PROF;
+  const execArgv = prof ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${path.resolve(prof)}`] : process.execArgv;
+  const c = forkChild<Done>(fileURLToPath(import.meta.url), { COTC_BENCH_AUDIT_ROLE: 'audit', COTC_BENCH_DIR: dir, COTC_BENCH_RUN: JSON.stringify(run) }, execArgv);
+  const m = await c.next('done');
+  if (c.exited() === undefined) await new Promise((r) => c.child.once('exit', r));
+  if (!m.ok) throw new Error(`audit of ${dir} found problems: ${m.problems}`);
+  return m;
 }
 
 async function benchMain(): Promise<void> {
-  const N = benchEntries();
-  console.log(`# pnpm bench audit — log of ${N.toLocaleString('en-US')} entries\n`);
+  const sizes = (process.env.BENCH_SIZES ?? '10000,1000000').split(',').map(Number);
+  const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+  console.log(`# pnpm bench audit — logs of ${sizes.map(fmt).join(', ')} entries\n`);
   console.log(`machine: ${machine()}`);
-  console.log(`load average at start (1/5/15 min): ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')}\n`);
-  const { dir } = await makeLog(benchLogDir(N), N);
-  const logKey = parseSignerKey(readKeyFile(path.join(dir, 'log.key'))).verifierKey;
+  console.log(`load average at start (1/5/15 min): ${loadavg()}\n`);
   const rows: Array<Array<string | number>> = [];
-  const add = (label: string, r: AuditResult, load: number) => {
-    if (!r.ok) throw new Error(`${label}: the audit found problems: ${JSON.stringify(r.problems.slice(0, 3))}`);
-    rows.push([label, r.size, rate(r.size, r.seconds * 1000), r.seconds, load]);
-  };
-
-  for (const signatures of [false, true]) {
-    const label = `data directory (LevelDB), ${signatures ? 'with' : 'without'} signature checks`;
-    const store = new LevelStore(path.join(dir, 'store'));
-    const src = await storeSource(store);
+  const summary: Array<Array<string | number>> = [];
+  for (const n of sizes) {
+    const { dir } = await makeLog(benchLogDir(n), n, { log: (l) => process.stderr.write(l + '\n') });
+    const keys = readBenchKeys(dir);
+    process.stderr.write(`  ${fmt(n)}: signature ceiling …\n`);
+    const ceil = await signatureCeiling(parseSignerKey(keys['children-foundation']!).publicKey, benchDonations(keys, 20000, `a${Date.now().toString(36)}`));
+    rows.push([fmt(n), `ceiling: Ed25519 verify, ${ceil.cores} cores (1 core)`, '', `${fmt(ceil.all)} (${fmt(ceil.one)})`, '', '', '', os.loadavg()[0]!.toFixed(2)]);
+    const add = (label: string, m: Done) => {
+      const eps = m.replayed / m.seconds;
+      rows.push([fmt(n), label, `${fmt(m.resumedFrom)} → ${fmt(m.size)}`, fmt(eps), m.seconds.toFixed(2), m.cpuSeconds.toFixed(1), fmt(m.maxRssMiB), os.loadavg()[0]!.toFixed(2)]);
+      return eps;
+    };
+    process.stderr.write(`  ${fmt(n)}: A, full replay without signatures …\n`);
+    const a = add('A full replay, no signatures', await inChild(dir, { upTo: 1, signatures: false, compareState: false }));
+    const saved = fs.mkdtempSync(path.join(os.tmpdir(), 'cotc-bench-audit-'));
     try {
-      const r = await audit(src, { logKey, signatures, onProgress: progress(label) });
-      add(label, r, os.loadavg()[0]!);
+      process.stderr.write(`  ${fmt(n)}: B, full replay with signatures to ~99% …\n`);
+      const b = add('B full replay, every signature (to ~99%)', await inChild(dir, { upTo: 0.99, signatures: true, compareState: false, stateDir: saved }));
+      const copy = saved + '-copy';
+      fs.cpSync(saved, copy, { recursive: true });
+      process.stderr.write(`  ${fmt(n)}: C and D, resume …\n`);
+      const c = await inChild(dir, { upTo: 1, signatures: true, compareState: true, stateDir: saved });
+      add('C resume to the head, + state comparison (audit --data)', c);
+      const d = await inChild(dir, { upTo: 1, signatures: true, compareState: false, stateDir: copy });
+      add('D resume to the head, no state comparison', d);
+      fs.rmSync(copy, { recursive: true, force: true });
+      summary.push([fmt(n), fmt(a), `${fmt(b)} (${(b / ceil.all).toFixed(2)} of ${fmt(ceil.all)})`, `${c.seconds.toFixed(1)} s / ${d.seconds.toFixed(1)} s for ${fmt(c.replayed)} entries`]);
     } finally {
-      await store.close();
+      fs.rmSync(saved, { recursive: true, force: true });
+    }
+    if (process.env.BENCH_AUDIT_HTTP === '1' && n === sizes[0]) {
+      process.stderr.write(`  ${fmt(n)}: over HTTP …\n`);
+      add('full replay from a server over HTTP (same process), every signature', await inChild(dir, { upTo: 1, signatures: true, compareState: false, http: true }));
     }
   }
-
-  if (process.env.BENCH_AUDIT_HTTP !== '0') {
-    const child = fork(fileURLToPath(import.meta.url), [], { execArgv: process.execArgv, env: { ...process.env, COTC_BENCH_AUDIT_ROLE: 'server', COTC_BENCH_DIR: dir }, stdio: 'inherit' });
-    const ready = await new Promise<{ url: string; size: number }>((resolve, reject) => {
-      child.once('message', (m) => resolve(m as { url: string; size: number }));
-      child.once('exit', (code) => reject(new Error(`the server process exited (${code})`)));
-    });
-    try {
-      const label = 'server over HTTP (GET /v1/entries, pages of 1000), with signature checks';
-      // One retry of a page on a network error: the replay of a page is synchronous, and on a
-      // loaded machine it can outlast the server's 5 s keep-alive, so the client may reuse a
-      // socket the server has just closed ("fetch failed": other side closed).
-      const src = serverSource(new LedgerClient(ready.url));
-      let retries = 0;
-      const entries = src.entries.bind(src);
-      src.entries = async (start, limit) => {
-        try {
-          return await entries(start, limit);
-        } catch (e) {
-          retries++;
-          const cause = (e as { cause?: { cause?: { message?: string }; message?: string } }).cause;
-          process.stderr.write(`  page at ${start}: ${(e as Error).message} (${cause?.cause?.message ?? cause?.message ?? 'no cause'}); retrying once\n`);
-          return entries(start, limit);
-        }
-      };
-      const r = await audit(src, { logKey, signatures: true, onProgress: progress(label) });
-      add(retries ? `${label} (${retries} page${retries > 1 ? 's' : ''} retried after a network error)` : label, r, os.loadavg()[0]!);
-    } finally {
-      child.send({ type: 'stop' });
-      await new Promise((r) => child.once('exit', r));
-    }
-  }
-
-  console.log(table(['replay source', 'entries', 'entries/s', 'seconds', 'load (1 min) at end'], rows));
-  console.log(`\nload average at end (1/5/15 min): ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')} (the audit itself counts for ~1, the HTTP row's server for ~1 more)`);
+  console.log(table(['log', 'run', 'entries (from → to)', 'entries/s', 'seconds', 'CPU s', 'peak RSS MiB', 'load (1 min)'], rows));
+  console.log('');
+  console.log(table(['log', 'replay, no signatures (target ≥ 100,000/s)', 'every signature (target ≥ 0.8 of the ceiling)', 'resume of the last ~1%: C / D'], summary));
+  console.log(`\nload average at end (1/5/15 min): ${loadavg()}`);
 }
 
-if (process.env.COTC_BENCH_AUDIT_ROLE === 'server') await serverProcess(process.env.COTC_BENCH_DIR!);
+if (process.env.COTC_BENCH_AUDIT_ROLE === 'audit') await child();
 else await benchMain();
