@@ -177,6 +177,13 @@ export class MapPage {
   get hash(): Uint8Array {
     return this.hashes[1]!;
   }
+  #hex: Array<string | undefined> | undefined;
+  /** Lowercase hex of heap node i's hash, computed once (proofs of many keys share the top
+   * pages, and a cached page serves them all). */
+  hexAt(i: number): string {
+    const cache = (this.#hex ??= new Array<string | undefined>(this.hashes.length));
+    return (cache[i] ??= hex(this.hashes[i]!));
+  }
   /** True when the page stands for ≥ 2 records (the only pages the canonical tree has). */
   get isMulti(): boolean {
     return this.kinds[1] === K_MULTI;

@@ -53,7 +53,7 @@ export async function proveMap(store: MapNodeReader, root: MapRoot, keys: readon
         if (k !== 2) break;
         const b = pathBit(w.path, w.depth + j);
         const sib = 2 * node + 1 - b;
-        w.sibs.push(page.kinds[sib] === 0 ? null : hex(page.hashes[sib]!));
+        w.sibs.push(page.kinds[sib] === 0 ? null : page.hexAt(sib));
         node = 2 * node + b;
       }
       const k = page.kinds[node]!;
