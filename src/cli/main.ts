@@ -255,6 +255,20 @@ poster('reverse', 'reverse an event that can still be undone (a refund, a return
 // ---- witnessing ----
 
 program
+  .command('mirror')
+  .description('write the static mirror of a log under --out: the checkpoint, C2SP tlog-tiles, trace bundles, fund and org records and the donor page, as plain files for any static server')
+  .option('--data <dir>', 'the data directory (its key files; and its store unless --store)', './data')
+  .option('--store <url>', 'the store: postgres://USER@HOST:PORT/DB (default: the LevelDB under --data)')
+  .option('--out <dir>', 'where to write the files (created; updated incrementally)')
+  .option('--follow', 'keep the mirror up to date: a pass every --interval seconds, until Ctrl-C')
+  .option('--interval <seconds>', 'with --follow: seconds between passes', '10')
+  .option('--no-page', 'leave out the donor page')
+  .action(async (o: { data: string; store?: string; out?: string; follow?: boolean; interval: string; page: boolean }) => {
+    const { mirrorCommand } = await import('../mirror/command.ts');
+    process.exitCode = await mirrorCommand(o);
+  });
+
+program
   .command('witness')
   .description('run a C2SP tlog-witness: cosign checkpoints of the given logs only when consistent with what it cosigned before')
   .requiredOption('--data <dir>', 'data directory (witness.key, mode 600, created on first start; logs/ holds what it cosigned)')

@@ -1,4 +1,5 @@
 // Fetching from the ledger server. Everything it answers is untrusted: the verifier checks it.
+import { consistencyFromTiles, hex } from '@cotc/tlog';
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -46,7 +47,25 @@ export async function getText(server: string, path: string): Promise<string> {
 }
 
 export async function consistencyProof(server: string, from: number, to: number): Promise<string[]> {
-  const p = await getJson<{ hashes?: unknown }>(server, `/v1/proofs/consistency?from=${from}&to=${to}`);
+  let p: { hashes?: unknown };
+  try {
+    p = await getJson<{ hashes?: unknown }>(server, `/v1/proofs/consistency?from=${from}&to=${to}`);
+  } catch (e) {
+    // A static mirror (`cotc mirror`) has no proof endpoint: compute the proof from its
+    // C2SP tlog-tiles (the caller checks it against both roots, as any proof).
+    if (!(e instanceof ApiError) || e.status !== 404) throw e;
+    return (await consistencyFromTiles((path) => getTile(server, path), from, to)).map(hex);
+  }
   if (!Array.isArray(p.hashes)) throw new Error('the consistency proof has no hashes');
   return p.hashes as string[];
+}
+
+/** A C2SP tlog-tiles path's bytes (undefined on 404). */
+async function getTile(server: string, path: string): Promise<Uint8Array | undefined> {
+  try {
+    return new Uint8Array(await (await get(server, `/${path}`)).arrayBuffer());
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return undefined;
+    throw e;
+  }
 }
