@@ -52,3 +52,11 @@ export async function storeSource(store: LevelStore): Promise<AuditSource> {
     stateRecords: () => store.stateRecords(),
   };
 }
+
+/** A log's C2SP tlog-tiles over HTTP (the API's or a static mirror's): tiles.ts. */
+export async function tilesSource(base: string): Promise<AuditSource> {
+  const { tilesSourceOf } = await import('./tiles.ts');
+  const { httpTileGetter } = await import('../client/tiles.ts');
+  const client = new LedgerClient(base);
+  return tilesSourceOf(httpTileGetter(client.base), () => client.getText('/checkpoint'));
+}

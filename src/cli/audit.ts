@@ -20,7 +20,7 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { parseSignerKey, parseVerifierKey } from '@cotc/tlog';
 import { audit, type AuditResult, type AuditSource } from '../audit/audit.ts';
-import { serverSource, SourceAnswerError, storeSource } from '../audit/sources.ts';
+import { serverSource, SourceAnswerError, storeSource, tilesSource } from '../audit/sources.ts';
 import { ClientError, LedgerClient } from '../client/client.ts';
 import { acceptLog, decideTrust, rememberCheckpoint } from '../client/logtrust.ts';
 import { readKeyFile } from '../log/datadir.ts';
@@ -33,6 +33,8 @@ import { witnessPolicyFromFlags, witnessedWords } from '../witness/cli-policy.ts
 export interface AuditCliOptions {
   server?: string;
   data?: string;
+  /** a log's C2SP tlog-tiles (the API's or a static mirror's `cotc mirror`): src/audit/tiles.ts */
+  tiles?: string;
   state?: string;
   logKey?: string;
   signatures?: boolean;
@@ -81,8 +83,8 @@ export function operatorSignedLines(r: AuditResult): string[] {
 export async function auditCommand(o: AuditCliOptions, rawOut = console.log, rawErr = console.error): Promise<number> {
   const out = (l: string) => rawOut(safeLines(l));
   const err = (l: string) => rawErr(safeLines(l));
-  if (!!o.server === !!o.data) {
-    err('cotc audit: give exactly one of --server URL or --data DIR');
+  if ([o.server, o.data, o.tiles].filter((x) => x !== undefined).length !== 1) {
+    err('cotc audit: give exactly one of --server URL, --data DIR or --tiles URL');
     return 2;
   }
   let witnesses;
@@ -114,16 +116,17 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
   let id: string;
   let store: LevelStore | undefined;
   let decision;
-  if (o.server) {
+  if (o.server || o.tiles) {
     let client: LedgerClient;
+    const flag = o.tiles ? '--tiles' : '--server';
     try {
-      client = new LedgerClient(o.server);
+      client = new LedgerClient((o.tiles ?? o.server)!);
     } catch {
-      err(`cotc audit: --server: ${JSON.stringify(o.server)} is not an http(s) URL`);
+      err(`cotc audit: ${flag}: ${JSON.stringify(o.tiles ?? o.server)} is not an http(s) URL`);
       return 2;
     }
     id = client.base;
-    src = serverSource(client);
+    src = o.tiles ? await tilesSource(client.base) : serverSource(client);
     decision = decideTrust(state, id, o.logKey);
     if (decision.kind === 'ask-server') {
       let key: unknown;

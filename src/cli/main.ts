@@ -75,6 +75,7 @@ program
   .description('replay the log and check it (from where the last clean audit of it stopped, else entry 0); exit 0 clean, 1 problem found, 2 usage or network error')
   .option('--server <url>', 'audit a server')
   .option('--data <dir>', 'audit a data directory (the server must be stopped)')
+  .option('--tiles <url>', "audit a log from its C2SP tlog-tiles alone (checkpoint, entry bundles, hash tiles): the API's or a static mirror's")
   .option('--state <file>', 'where to remember the last checkpoint seen', defaultStatePath())
   .option('--log-key <key>', 'the log verifier key to trust (default: remembered, or trust on first use)')
   .option('--no-signatures', 'skip signature checks (measurement only)')
@@ -90,7 +91,7 @@ program
   .option('--witness-name <name>', 'with --witness-key: the witness name of a new key')
   .option('--port <n>', 'with --witness-key: the port its add-checkpoint listens on', '7381')
   .option('--host <h>', 'with --witness-key: the host it listens on', '127.0.0.1')
-  .action(async (o: { server?: string; data?: string; state: string; logKey?: string; signatures: boolean; replaceLogKey?: boolean; follow?: boolean }) => {
+  .action(async (o: { server?: string; data?: string; tiles?: string; state: string; logKey?: string; signatures: boolean; replaceLogKey?: boolean; follow?: boolean }) => {
     if (o.follow) {
       const { monitorCommand } = await import('../witness/monitor.ts');
       process.exitCode = await monitorCommand(o);
