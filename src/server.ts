@@ -15,6 +15,8 @@ import { createLogger, resolveLogLevel, type LogLevel } from './http/logging.ts'
 import { mountWeb } from './web/serve.ts';
 import { Publisher, type PublisherOptions, type WitnessEndpoint } from './log/publisher.ts';
 import type { Leadership } from './log/leader.ts';
+import { GiftStore } from './gifts/store.ts';
+import { giftPrecheck, mountGiftRoutes } from './gifts/routes.ts';
 
 export interface RunningServer {
   url: string;
@@ -84,6 +86,8 @@ export interface StartOptions extends OpenLogOptions {
   publisherOptions?: Omit<PublisherOptions, 'log' | 'witnesses' | 'quorum' | 'intervalMs'>;
   /** byte caps on read answers (defaults: READ_LIMITS in src/http/limits.ts) */
   readLimits?: AppDeps['readLimits'];
+  /** serve micro-donation batches (POST /v1/batches, GET /v1/batches/...; files under DIR/batches; default true) */
+  gifts?: boolean;
 }
 
 export async function openLog(dir: string, opts: OpenLogOptions & { pool?: VerifyPool } = {}): Promise<LogService> {
@@ -150,11 +154,13 @@ export async function startServer(dir: string, opts: StartOptions = {}): Promise
     ? new Publisher({ ...opts.publisherOptions, log, witnesses: opts.witnesses, quorum: opts.quorum, intervalMs: opts.checkpointIntervalMs })
     : null;
   const rateLimiter = opts.rateLimit === false ? null : new RateLimiter(opts.rateLimit);
+  const gifts = opts.gifts === false ? null : new GiftStore(dir);
   const extend: AppDeps['extend'] = (app) => {
+    if (gifts) mountGiftRoutes(app, { log, store: gifts });
     if (opts.web !== false) mountWeb(app, { onError: (err) => logger.error({ err }, 'the donor page could not be built') });
     opts.extend?.(app);
   };
-  const app = createApp({ log, extend, onRequest: opts.onRequest, metrics, logger, rateLimiter: rateLimiter ?? undefined, readLimits: opts.readLimits, leadership: leadership ?? undefined });
+  const app = createApp({ log, extend, onRequest: opts.onRequest, metrics, logger, rateLimiter: rateLimiter ?? undefined, readLimits: opts.readLimits, leadership: leadership ?? undefined, precheck: gifts ? giftPrecheck(gifts) : undefined });
   const t = { ...SERVER_TIMEOUTS, ...opts.timeouts };
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: t.checkIntervalMs }, app);
   // Slow clients must not hold sockets forever (headers within 10 s, whole request 30 s;

@@ -3,7 +3,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { base64 } from '@cotc/tlog';
 import { CanonicalError, ID_RE, parseIJsonBytes } from '@cotc/ledger';
-import { LogService, QueueFullError, ServiceUnavailableError, type SubmitResult } from '../log/service.ts';
+import { LogService, QueueFullError, ServiceUnavailableError, type Failed, type SubmitResult } from '../log/service.ts';
 import { BadCursorError, tracePage } from '../log/bundle.ts';
 import { HttpError, badRequest, notFound, sendError } from './errors.ts';
 import { MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE, PREFLIGHT_MAX_AGE, READ_LIMITS, type ReadLimits } from './limits.ts';
@@ -34,6 +34,9 @@ export interface AppDeps {
   /** many servers on one database (src/log/leader.ts): this process's role, said by
    * /healthz and /v1/log; a reader refuses writes (503 `unavailable`, Retry-After) */
   leadership?: { role: 'sequencer' | 'reader'; writeRefusal(): Error | null };
+  /** a check of a posted event before it is submitted (the gift batch store: a gift.batch
+   * needs its batch file, src/gifts/routes.ts); a Failed answers for that event */
+  precheck?: (value: unknown) => Failed | null;
 }
 
 const CURSOR_MAX = 256;
@@ -177,13 +180,14 @@ export function createApp(deps: AppDeps): express.Express {
       }
       deps.rateLimiter?.chargeEvents(req, res, value.length);
       // Judged in array order, each seeing those accepted before it (DESIGN.md "Posting").
-      const results = await log.submitMany(value);
+      const pre = deps.precheck ? value.map((v) => deps.precheck!(v)) : [];
+      const results = pre.some((p) => p !== null) ? await submitChecked(log, value, pre) : await log.submitMany(value);
       for (const r of results) if ('error' in r) metrics.onRejected(r.error.code);
       res.status(200).json(results.map(arrayResult));
       return;
     }
     deps.rateLimiter?.chargeEvents(req, res, 1);
-    const r = await log.submit(value);
+    const r = deps.precheck?.(value) ?? (await log.submit(value));
     if ('error' in r) metrics.onRejected(r.error.code);
     res.status(r.status).json(singleResult(r));
   });
@@ -352,6 +356,14 @@ export function createApp(deps: AppDeps): express.Express {
     sendError(res, 500, 'internal', 'internal error');
   });
   return app;
+}
+
+/** Submits the elements no precheck failed, and answers each in order. */
+async function submitChecked(log: LogService, value: unknown[], pre: Array<Failed | null>): Promise<SubmitResult[]> {
+  const passed = value.filter((_, i) => pre[i] === null);
+  const done = passed.length ? await log.submitMany(passed) : [];
+  let k = 0;
+  return pre.map((p) => p ?? done[k++]!);
 }
 
 function singleResult(r: SubmitResult) {

@@ -10,6 +10,8 @@
 // Keep this next to app.ts: every route there is here (test/http/openapi.test.ts checks
 // both ways, and that every route answers as documented).
 import { REJECTION_STATUS, schemas } from '@cotc/ledger';
+import { giftPaths } from '../gifts/openapi.ts';
+import { MAX_BATCH_BODY_BYTES } from '../gifts/routes.ts';
 import { MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE, READ_LIMITS } from './limits.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -394,6 +396,8 @@ function paths(): Obj {
         '200': { description: 'OpenAPI 3.1', content: json({ type: 'object', required: ['openapi', 'info', 'paths'] }) },
       }, { operationId: 'openapi' }),
     },
+    // issue 15: micro-donation batches (src/gifts/)
+    ...giftPaths({ get, json, errorResponse, idParam, ref, maxBody: MAX_BATCH_BODY_BYTES }),
     '/metrics': {
       get: get('Prometheus metrics', {
         '200': { description: 'Prometheus text exposition format 0.0.4', content: text('Prometheus text format') },

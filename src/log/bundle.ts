@@ -209,6 +209,7 @@ function compactEvent(ev: Envelope): { event: Envelope; funds: string[] } {
   let funds: string[] = [];
   switch (ev.type) {
     case 'donation':
+    case 'gift.batch': // a batch of gifts is one lot, traced like a donation (issue 15)
       body = { fund: b.fund, amount: b.amount };
       funds = [b.fund as string];
       break;
@@ -266,7 +267,7 @@ async function compactPass(log: LogService, per: PerLog, donation: string, size:
       }
       // Stored entries were canonical I-JSON when written: the native parser reads them.
       const e = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8')) as Entry;
-      if (compact.length === 0 && (e.event.type !== 'donation' || e.event.id !== donation)) return false;
+      if (compact.length === 0 && ((e.event.type !== 'donation' && e.event.type !== 'gift.batch') || e.event.id !== donation)) return false;
       const c = compactEvent(e.event);
       const effects: Effect[] = e.effects.filter((x) => x.donation === donation);
       compact.push({ seq: s, event: c.event, effects });

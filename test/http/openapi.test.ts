@@ -22,7 +22,7 @@ const platform = newOrg('oa-platform');
 const charity = newOrg('oa-charity');
 const school = newOrg('oa-school');
 const auditor = newOrg('oa-auditor');
-const ids = { donation: 'oa-d1', fund: 'oa-water', schoolFund: 'oa-school-water', disbursement: '', transfer: '' };
+const ids = { donation: 'oa-d1', fund: 'oa-water', schoolFund: 'oa-school-water', disbursement: '', transfer: '', batch: 'oa-batch' };
 
 test.before(async () => {
   // uvu swallows a throwing before hook: say why.
@@ -45,6 +45,12 @@ test.before(async () => {
   ok(await s.client.post(d));
   ids.disbursement = d.id;
   ok(await s.client.post(ev(auditor, 'confirmation', { disbursement: d.id, statement: '236 water filters installed', evidence: [{ sha256: sha('b'), name: 'photo.jpg' }] })));
+  // a gift batch (issue 15): its gifts stored, then its event
+  const gifts = [{ amount: '7', channel: 'goods-for-good', donor: donor('oa-g0'), measure: 'item:tea' }];
+  const stored = await fetch(s.url + '/v1/batches', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ gifts }) });
+  const sb = await stored.json();
+  ok({ status: stored.status, body: sb });
+  ok(await s.client.post(ev(platform, 'gift.batch', { fund: ids.fund, amount: cny(7), count: 1, root: sb.root }, ids.batch)));
   const r = await fetch(s.url + '/openapi.json');
   assert.is(r.status, 200);
   doc = await r.json();
@@ -273,11 +279,13 @@ function fill(path: string): string {
     '/v1/donations/{id}/trace': ids.donation,
     '/v1/funds/{id}': ids.fund,
     '/v1/orgs/{id}': charity.id,
+    '/v1/batches/{id}': ids.batch,
+    '/v1/batches/{id}/gifts/{n}': ids.batch,
   };
   const v = byPath[path];
   if (path.includes('{')) {
     assert.ok(v, `no test value for ${path}`);
-    return path.replace(/\{id\}/, encodeURIComponent(v!));
+    return path.replace(/\{id\}/, encodeURIComponent(v!)).replace('{n}', '0');
   }
   return path;
 }
@@ -395,6 +403,17 @@ test('POST /v1/events answers as documented: every documented status that can be
   conforms(path, 'post', await oversized(), 413);
   for (const st of [200, 201]) assert.ok(covered.has('post /v1/events') && doc.paths[path].post.responses[String(st)], String(st));
   for (const st of [400, 401, 403, 409, 413, 415, 422]) assert.ok(coveredErrors.has(`post ${path} ${st}`), `POST ${st} not exercised`);
+});
+
+test('POST /v1/batches answers as documented', async () => {
+  const path = '/v1/batches';
+  const post = (body: string, contentType = 'application/json') => call('post', path, { body, contentType });
+  const g = { amount: '3', channel: 'steps-for-charity', donor: donor('oa-g1'), measure: 'steps:3000' };
+  conforms(path, 'post', await post(JSON.stringify({ gifts: [g] })), 201);
+  conforms(path, 'post', await post(JSON.stringify({ gifts: [g] })), 200);
+  conforms(path, 'post', await post(JSON.stringify({ gifts: [{ ...g, amount: '0' }] })), 400);
+  conforms(path, 'post', await post(JSON.stringify({ gifts: [{ ...g, amount: '9223372036854775807' }, g] })), 422);
+  conforms(path, 'post', await post('hello', 'text/plain'), 415);
 });
 
 test('OPTIONS on every path answers as documented (CORS preflight for reads)', async () => {

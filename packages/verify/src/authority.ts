@@ -65,6 +65,16 @@ export function checkAuthority(entries: readonly Entry[], byEvent: ReadonlyMap<s
       }
       continue;
     }
+    if (ev.type === 'gift.batch') {
+      // issue 15: a batch of gifts is posted into a fund by its owner or by a platform org.
+      const fundId = (ev as Envelope<'gift.batch'>).body.fund;
+      const f = funds.get(fundId);
+      const r = roles.roles(ev.org);
+      if (f !== undefined && f.seq < e.seq && f.owner !== ev.org && r !== undefined && !r.includes('platform')) {
+        add('forbidden', e, `${ev.id} (a gift batch of ${ev.org}) moves money into fund ${fundId}, which ${f.owner} opened: only its owner or a platform org does`);
+      }
+      continue;
+    }
     if (ev.type !== 'donation' && ev.type !== 'transfer' && ev.type !== 'disbursement') continue;
     const fundId = ev.type === 'transfer' ? (ev as Envelope<'transfer'>).body.from : (ev as Envelope<'donation' | 'disbursement'>).body.fund;
     const f = funds.get(fundId);

@@ -54,8 +54,9 @@ export function checkContinuity(entries: readonly Entry[], byEvent: ReadonlyMap<
     const ev = entry.event;
     const fail = (message: string) => out.push({ code: 'bad_continuity', message, index: entry.seq, event: ev.id });
     switch (ev.type) {
-      case 'donation': {
-        const b = (ev as Envelope<'donation'>).body;
+      case 'donation':
+      case 'gift.batch': {
+        const b = (ev as Envelope<'donation' | 'gift.batch'>).body;
         pools.set(key(ev.id, ev.id), { fund: b.fund, left: BigInt(b.amount.value) });
         break;
       }
@@ -97,8 +98,8 @@ export function checkContinuity(entries: readonly Entry[], byEvent: ReadonlyMap<
         const target = byEvent.get((ev as Envelope<'reversal'>).body.event);
         if (target === undefined || target.seq >= entry.seq) break; // reported elsewhere (missing_entry / bad_effects)
         const t = target.event;
-        if (t.type === 'donation') {
-          const amount = (t as Envelope<'donation'>).body.amount.value;
+        if (t.type === 'donation' || t.type === 'gift.batch') {
+          const amount = (t as Envelope<'donation' | 'gift.batch'>).body.amount.value;
           const e = entry.effects;
           if (e.length !== 1 || e[0]!.donation !== t.id || e[0]!.via !== t.id || e[0]!.value !== amount) {
             fail(`${ev.id} refunds ${t.id}, so it takes exactly that donation's own lot of ${amount} (via ${t.id}); its effects say otherwise`);

@@ -24,3 +24,4 @@ export {
   type WitnessReport,
 } from './witness.ts';
 export * from './types.ts';
+export { verifyGift, formatGift, type GiftResult, type GiftShare, type GiftHeld, type GiftCheckCode, type GiftVerifyInput } from './gift.ts';

@@ -1,0 +1,166 @@
+// The HTTP routes of micro-donation batches (issue 15, docs/gifts.md "API"):
+//   POST /v1/batches                 {"gifts": [gift record…]} → stores the batch file, answers
+//                                    {root, count, total, bytes}; then the poster signs and posts
+//                                    the gift.batch event with that root, count and total
+//   GET  /v1/batches/:id             the batch event's commitments and where it is in the log
+//   GET  /v1/batches/:id/gifts/:n    gift n (an index, or the 64-hex donor commitment, so a donor
+//                                    finds theirs by receipt without revealing the secret) with its
+//                                    sum-tree proof, the batch's entry and its inclusion proof
+// and the check that a posted gift.batch event's batch file is stored (giftPrecheck).
+import type { Express, Request } from 'express';
+import { base64 } from '@cotc/tlog';
+import { CanonicalError, GiftBatchError, MAX_GIFTS, parseIJsonBytes, sumProof, type Envelope } from '@cotc/ledger';
+import { LogService, type Failed, type Proof } from '../log/service.ts';
+import { HttpError, badRequest, notFound } from '../http/errors.ts';
+import { GiftStore, type LoadedBatch } from './store.ts';
+
+/** POST /v1/batches bodies: at most 256 MiB (about 1.7 million gifts of ~150 bytes). */
+export const MAX_BATCH_BODY_BYTES = 256 * 1024 * 1024;
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const HEX64 = /^[0-9a-f]{64}$/;
+
+interface BatchInfo {
+  id: string;
+  org: string;
+  fund: string;
+  amount: { currency: string; value: string };
+  count: number;
+  root: string;
+  seq: number;
+  data: Uint8Array;
+}
+
+/** Refuses a gift.batch event whose batch file this server does not hold (422 unknown_batch). */
+export function giftPrecheck(store: GiftStore): (value: unknown) => Failed | null {
+  return (value) => {
+    const v = value as { type?: unknown; body?: { root?: unknown; count?: unknown; amount?: { value?: unknown } } } | null;
+    if (typeof v !== 'object' || v === null || v.type !== 'gift.batch') return null;
+    const b = v.body;
+    // A malformed body is left to the schema check (400 schema) that follows.
+    if (typeof b?.root !== 'string' || !HEX64.test(b.root) || typeof b.count !== 'number' || typeof b.amount?.value !== 'string') return null;
+    let loaded: LoadedBatch | undefined;
+    try {
+      loaded = store.load(b.root);
+    } catch (e) {
+      return { status: 422, error: { code: 'unknown_batch', message: `the batch file of root ${b.root} is damaged: ${(e as Error).message}` } };
+    }
+    if (!loaded) return { status: 422, error: { code: 'unknown_batch', message: `no batch with root ${b.root} is stored: POST its gifts to /v1/batches first` } };
+    if (loaded.tree.count !== b.count || loaded.tree.total.toString() !== b.amount.value) {
+      return {
+        status: 422,
+        error: { code: 'unknown_batch', message: `the batch of root ${b.root} holds ${loaded.tree.count} gifts totalling ${loaded.tree.total}, not ${b.count} totalling ${b.amount.value}` },
+      };
+    }
+    return null;
+  };
+}
+
+export function mountGiftRoutes(app: Express, deps: { log: LogService; store: GiftStore }): void {
+  const { log, store } = deps;
+  const events = new Map<string, BatchInfo>(); // entries never change: cache the parsed batch events
+  let proofCache: { seq: number; size: number; proof: Proof; checkpoint: string } | null = null;
+
+  async function batchEvent(id: string): Promise<BatchInfo> {
+    const hit = events.get(id);
+    const { size } = log.head();
+    if (hit && hit.seq < size) return hit;
+    const e = await log.entryOf(id);
+    if (!e || e.seq >= log.head().size) throw notFound(`no batch ${id} in the log`);
+    const entry = LogService.parseEntry(e.data);
+    if (entry.event.type !== 'gift.batch') throw notFound(`${id} is a ${entry.event.type}, not a gift batch`);
+    const b = (entry.event as Envelope<'gift.batch'>).body;
+    const info: BatchInfo = { id, org: entry.event.org, fund: b.fund, amount: b.amount, count: b.count, root: b.root, seq: e.seq, data: e.data };
+    if (events.size > 10_000) events.clear();
+    events.set(id, info);
+    return info;
+  }
+
+  const summary = (b: BatchInfo) => ({ id: b.id, org: b.org, fund: b.fund, amount: b.amount, count: b.count, root: b.root, index: b.seq });
+
+  app.post('/v1/batches', async (req, res) => {
+    const bytes = await readBatchBody(req);
+    let value: unknown;
+    try {
+      value = parseIJsonBytes(bytes);
+    } catch (e) {
+      throw new HttpError(400, 'schema', e instanceof CanonicalError ? e.message : `body is not I-JSON: ${(e as Error).message}`);
+    }
+    const v = value as { gifts?: unknown } | null;
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.keys(v).some((k) => k !== 'gifts') || !Array.isArray(v.gifts)) {
+      throw new HttpError(400, 'schema', 'the body must be {"gifts": [gift record…]}');
+    }
+    if (v.gifts.length < 1 || v.gifts.length > MAX_GIFTS) throw new HttpError(400, 'schema', `a batch holds 1 to ${MAX_GIFTS} gifts, got ${v.gifts.length}`);
+    let stored;
+    try {
+      stored = store.put(v.gifts);
+    } catch (e) {
+      if (e instanceof GiftBatchError) throw new HttpError(e.code === 'bad_amount' ? 422 : 400, e.code === 'bad_amount' ? 'bad_amount' : 'schema', e.message);
+      throw e;
+    }
+    const { created, ...answer } = stored;
+    res.status(created ? 201 : 200).json(answer);
+  });
+
+  app.get('/v1/batches/:id', async (req, res) => {
+    const b = await batchEvent(idParam(req.params.id));
+    res.json({ batch: summary(b), stored: store.has(b.root) });
+  });
+
+  app.get('/v1/batches/:id/gifts/:n', async (req, res) => {
+    const b = await batchEvent(idParam(req.params.id));
+    const loaded = store.load(b.root);
+    if (!loaded) throw notFound(`the gifts of batch ${b.id} are not stored on this server`);
+    const n = req.params.n!;
+    let index: number | undefined;
+    if (/^(0|[1-9][0-9]{0,8})$/.test(n)) index = Number(n);
+    else if (HEX64.test(n)) index = GiftStore.findByDonor(loaded, n);
+    else throw badRequest('n: expected a gift index or a 64-hex donor commitment');
+    if (index === undefined || index >= loaded.tree.count) throw notFound(`batch ${b.id} has no gift ${n}`);
+    const { size, checkpoint } = log.head();
+    if (!proofCache || proofCache.seq !== b.seq || proofCache.size !== size) {
+      proofCache = { seq: b.seq, size, proof: await log.proveInclusion(b.seq, size), checkpoint };
+    }
+    // The record text is canonical JSON already: splice it in rather than parse and re-serialise.
+    const proof = sumProof(loaded.tree, index);
+    const body =
+      `{"batch":${JSON.stringify(summary(b))},"gift":{"index":${index},"record":${loaded.lines[index]}},"proof":${JSON.stringify(proof)},` +
+      `"entry":{"index":${b.seq},"data":"${base64(b.data)}"},"inclusion":${JSON.stringify(proofCache.proof)},"checkpoint":${JSON.stringify(proofCache.checkpoint)}}`;
+    res.type('application/json; charset=utf-8').send(body);
+  });
+}
+
+function idParam(v: unknown): string {
+  if (typeof v !== 'string' || !ID_RE.test(v)) throw badRequest('id: not a valid id');
+  return v;
+}
+
+function readBatchBody(req: Request): Promise<Uint8Array> {
+  const mediaType = (req.headers['content-type'] ?? '').toLowerCase().split(';')[0]!.trim();
+  if (mediaType !== 'application/json') {
+    return Promise.reject(new HttpError(415, 'unsupported_media_type', `content-type must be application/json, got ${mediaType || 'none'}`));
+  }
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > MAX_BATCH_BODY_BYTES) return Promise.reject(new HttpError(413, 'too_large', `body over ${MAX_BATCH_BODY_BYTES} bytes`));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    let done = false;
+    req.on('data', (c: Buffer) => {
+      if (done) return;
+      n += c.length;
+      if (n > MAX_BATCH_BODY_BYTES) {
+        done = true;
+        reject(new HttpError(413, 'too_large', `body over ${MAX_BATCH_BODY_BYTES} bytes`));
+        req.resume();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!done) resolve(new Uint8Array(Buffer.concat(chunks)));
+    });
+    req.on('error', (e) => {
+      if (!done) reject(e);
+    });
+  });
+}

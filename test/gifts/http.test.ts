@@ -1,0 +1,139 @@
+// Gift batches over real HTTP (issue 15): POST /v1/batches stores the gifts; a gift.batch
+// event is refused without its batch file (422 unknown_batch) and accepted with it; the
+// batch's money moves by FIFO; GET /v1/batches/:id/gifts/:n serves a gift (by index or by
+// donor commitment) with its sum-tree proof and the batch's entry; the gift verifies offline
+// (gift → total → log → checkpoint) with its share of every hop; a tampered answer fails.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import { giftDonorCommitment, type GiftRecord } from '@cotc/ledger';
+import { fetchTraceBundle, verifyBundle, verifyGift } from '@cotc/verify';
+import { testServer } from '../helpers/server.ts';
+import { cny, ev, newOrg, type Org } from '../helpers/events.ts';
+
+let s: Awaited<ReturnType<typeof testServer>>;
+const operator: Org = { id: 'operator', signerKey: '', verifierKey: '' };
+const platform = newOrg('shop');
+const charity = newOrg('charity');
+const BATCH = 'gfg-2020-12-31';
+const secret = (i: number) => `receipt-secret-${i}-never-logged`;
+const gifts: GiftRecord[] = [3, 5, 1, 12, 7, 2, 9].map((a, i) => ({
+  amount: String(a),
+  channel: i % 2 ? 'steps-for-charity' : 'goods-for-good',
+  donor: giftDonorCommitment(BATCH, i, secret(i)),
+  measure: i % 2 ? `steps:${a * 1000}` : `item:sku-${i}`,
+}));
+
+test.before(async () => {
+  s = await testServer();
+  operator.signerKey = s.operatorKey;
+});
+test.after(async () => {
+  await s.close();
+});
+
+const status = async (p: string) => (await fetch(s.url + p)).status;
+
+async function postBatch(body: unknown) {
+  const res = await fetch(`${s.url}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+test('store, post, move, serve and verify a gift', async () => {
+  const reg = (o: Org, roles: string[]) => ev(operator, 'org.register', { org: o.id, name: o.id, roles: roles as never, keys: [o.verifierKey] });
+  let r = await s.client.post([reg(platform, ['platform']), reg(charity, ['charity'])]);
+  assert.equal(r.body.map((x: { status: number }) => x.status), [201, 201]);
+  r = await s.client.post(ev(charity, 'fund.open', { fund: 'meals', name: 'Meals', currency: 'CNY', restricted: false, purpose: 'meals for elderly people living alone' }));
+  assert.is(r.status, 201);
+
+  const bad = await postBatch({ gifts: [{ ...gifts[0], amount: '0' }] });
+  assert.is(bad.status, 400);
+  assert.is(bad.body.error.code, 'schema');
+  assert.is((await postBatch({ gifts: [], extra: 1 })).status, 400);
+
+  const body = { fund: 'meals', amount: cny(39), count: 7, root: '' };
+  const early = await s.client.post(ev(platform, 'gift.batch', { ...body, root: 'ab'.repeat(32) }, 'early'));
+  assert.is(early.status, 422);
+  assert.is(early.body.error.code, 'unknown_batch');
+
+  const stored = await postBatch({ gifts });
+  assert.is(stored.status, 201, JSON.stringify(stored.body));
+  assert.is(stored.body.count, 7);
+  assert.is(stored.body.total, '39');
+  assert.is((await postBatch({ gifts })).status, 200, 'the same batch again is stored once');
+  const file = path.join(s.dir, 'batches', stored.body.root.slice(0, 2), `${stored.body.root}.ndjson`);
+  assert.ok(fs.existsSync(file));
+
+  const wrongTotal = await s.client.post(ev(platform, 'gift.batch', { ...body, amount: cny(40), root: stored.body.root }, 'wrong'));
+  assert.is(wrongTotal.body.error.code, 'unknown_batch');
+  r = await s.client.post(ev(platform, 'gift.batch', { ...body, root: stored.body.root }, BATCH));
+  assert.is(r.status, 201, JSON.stringify(r.body));
+  r = await s.client.post(ev(charity, 'disbursement', { fund: 'meals', amount: cny(25), payee: 'Kitchen Co.', purpose: '50 meals', receipts: [] }, 'meals-1'));
+  assert.is(r.status, 201, JSON.stringify(r.body));
+
+  const info = await s.client.get<{ batch: { count: number; root: string } }>(`/v1/batches/${BATCH}`);
+  assert.is(info.batch.root, stored.body.root);
+  const g3 = await s.client.get<{ gift: { index: number; record: GiftRecord } }>(`/v1/batches/${BATCH}/gifts/3`);
+  assert.is(g3.gift.index, 3);
+  assert.equal(g3.gift.record, gifts[3]);
+  const byDonor = await s.client.get<{ gift: { index: number } }>(`/v1/batches/${BATCH}/gifts/${giftDonorCommitment(BATCH, 5, secret(5))}`);
+  assert.is(byDonor.gift.index, 5);
+  assert.is(await status(`/v1/batches/${BATCH}/gifts/7`), 404);
+  assert.is(await status(`/v1/batches/meals-1/gifts/0`), 404);
+  assert.is(await status(`/v1/batches/${BATCH}/gifts/x1`), 400);
+
+  const bundle = (await fetchTraceBundle((u) => s.client.get(u.slice(s.url.length)), s.url, BATCH)) as never;
+  const vb = await verifyBundle(bundle, { logKey: s.log.verifierKey, donation: BATCH });
+  assert.ok(vb.ok, JSON.stringify(vb.problems));
+  let total = 0n;
+  for (let i = 0; i < 7; i++) {
+    const answer = await s.client.get(`/v1/batches/${BATCH}/gifts/${i}`);
+    const g = verifyGift({ answer, bundle, batchId: BATCH, receipt: { index: i, secret: secret(i) } });
+    assert.ok(g.ok, JSON.stringify(g.problems));
+    assert.is(g.receipt, 'matched');
+    assert.is(g.shares.length, 1);
+    total += BigInt(g.shares[0]!.share);
+    const held = g.held.find((h) => h.event === BATCH)!;
+    assert.is(BigInt(g.shares[0]!.share) + BigInt(held.share), BigInt(gifts[i]!.amount), `gift ${i}: spent + unspent = amount`);
+  }
+  assert.is(total, 25n, 'the gifts\' shares of the disbursement add up to it');
+
+  const answer = (await s.client.get(`/v1/batches/${BATCH}/gifts/3`)) as { gift: { record: GiftRecord }; proof: { path: Array<{ sum: string }> } };
+  const wrong = verifyGift({ answer, bundle, batchId: BATCH, receipt: { index: 3, secret: 'guess' } });
+  assert.is(wrong.problems[0]!.code, 'receipt_mismatch');
+  const tampered = structuredClone(answer);
+  tampered.gift.record.amount = '13';
+  assert.is(verifyGift({ answer: tampered, bundle, batchId: BATCH }).problems[0]!.code, 'root_mismatch');
+  const shifted = structuredClone(answer);
+  shifted.proof.path[0]!.sum = String(Number(shifted.proof.path[0]!.sum) + 1);
+  assert.not.ok(verifyGift({ answer: shifted, bundle, batchId: BATCH }).ok);
+
+  // the secrets are nowhere on the server's disk
+  const all: string[] = [];
+  const walk = (d: string) => {
+    for (const f of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, f.name);
+      if (f.isDirectory()) walk(p);
+      else all.push(fs.readFileSync(p).toString('latin1'));
+    }
+  };
+  walk(s.dir);
+  for (let i = 0; i < 7; i++) assert.not.ok(all.some((t) => t.includes(secret(i))), `secret ${i} found on disk`);
+});
+
+test('a refund of the whole batch while it is still whole', async () => {
+  const g2: GiftRecord[] = [{ amount: '4', channel: 'goods-for-good', donor: giftDonorCommitment('b2', 0, 'x'), measure: 'item:a' }];
+  const stored = await postBatch({ gifts: g2 });
+  assert.is(stored.status, 201);
+  let r = await s.client.post(ev(charity, 'gift.batch', { fund: 'meals', amount: cny(4), count: 1, root: stored.body.root }, 'b2'));
+  assert.is(r.status, 201, JSON.stringify(r.body));
+  r = await s.client.post(ev(charity, 'reversal', { event: 'b2', reason: 'the sale was returned' }, 'rb2'));
+  assert.is(r.status, 201, JSON.stringify(r.body));
+  r = await s.client.post(ev(charity, 'reversal', { event: BATCH, reason: 'try' }, 'rb1'));
+  assert.is(r.status, 403, 'only the poster (the platform) or the operator reverses it');
+  r = await s.client.post(ev(platform, 'reversal', { event: BATCH, reason: 'try' }, 'rb1b'));
+  assert.is(r.body.error.code, 'not_reversible', 'part of it was spent');
+});
+
+test.run();
