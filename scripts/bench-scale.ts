@@ -45,7 +45,7 @@ import {
   table,
   type Measured,
 } from './bench-util.ts';
-import { donationId, makeLog, readBenchKeys, STATE_LAYOUT, type BenchMeta } from './make-log.ts';
+import { benchLogDir, donationId, makeLog, readBenchKeys, type BenchMeta } from './make-log.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -271,7 +271,7 @@ async function benchMain(): Promise<void> {
   console.log(`ingest rows: ${fmt(o.ingest)} events each, arrays of 1000, 4 concurrent submitters; mixed load ${o.mixedSeconds} s\n`);
   const cores = os.cpus().length;
   for (const n of o.sizes) {
-    const cached = path.join(o.cache, `cotc-bench-log-${STATE_LAYOUT}-${n}`);
+    const cached = path.join(o.cache, path.basename(benchLogDir(n)));
     const built = await makeLog(cached, n, { log: (l) => process.stderr.write(l + '\n') });
     const meta = built.meta;
     // The ingest rows append: up to 2M entries they append to a copy, so that the figures are

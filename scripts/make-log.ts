@@ -3,7 +3,7 @@
 //   BENCH_ENTRIES (default 1000000)   how many entries (at least)
 //   `tsx scripts/make-log.ts [N]`     builds (or finds) the cached log and prints where it is
 //
-// Where: os.tmpdir()/cotc-bench-log-<layout>-N, reused when its bench-meta.json says it holds ≥ N
+// Where: os.tmpdir()/cotc-bench-log-<state layout>-f<store format>-N, reused when its bench-meta.json says it holds ≥ N
 // entries (a half-built directory, without that file, is removed and built again). The
 // benchmarks may append to it (the write load of bench http), so it only grows.
 //
@@ -32,7 +32,7 @@ import { generateKey, hex, parseSignerKey } from '@cotc/tlog';
 import type { Envelope, UnsignedEvent } from '@cotc/ledger';
 import { openDataDir, writeKeyFile } from '../src/log/datadir.ts';
 import { LogService } from '../src/log/service.ts';
-import { LevelStore } from '../src/storage/level.ts';
+import { LEVEL_FORMAT, LevelStore } from '../src/storage/level.ts';
 import { eventSigner } from '../src/crypto/sign-node.ts';
 
 export const DEFAULT_ENTRIES = 1_000_000;
@@ -115,7 +115,8 @@ export interface MakeLogOptions {
 export const STATE_LAYOUT = 's2';
 
 export function benchLogDir(entries: number): string {
-  return path.join(os.tmpdir(), `cotc-bench-log-${STATE_LAYOUT}-${entries}`);
+  // …and the store's format (LEVEL_FORMAT: 2 since issue 10 folded the postings).
+  return path.join(os.tmpdir(), `cotc-bench-log-${STATE_LAYOUT}-f${LEVEL_FORMAT}-${entries}`);
 }
 
 export function benchEntries(): number {

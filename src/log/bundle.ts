@@ -298,7 +298,9 @@ async function compactPass(log: LogService, per: PerLog, donation: string, size:
   const list: TraceInfo['signers'] = [];
   for (const org of [...signers].sort()) {
     const known = per.orgSeqs.get(org);
-    if (known && known.size >= size) {
+    // Exact for any size up to known.size; and for every committed size when no org's keys
+    // changed since it was read (so a commit of donations does not throw it away).
+    if (known && (known.size >= size || log.orgsChangedBelow <= known.size)) {
       list.push({ org, seqs: known.seqs.filter((s) => s < size) });
       continue;
     }

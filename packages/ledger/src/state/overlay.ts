@@ -33,42 +33,45 @@ export class NeedRecords extends Error {
  * enter it: records read from the store between commits, and a batch's overlay once its
  * commit resolved. */
 export class Committed implements RecordReader {
-  readonly map = new Map<string, unknown | null>();
+  /** the records (a complete state), or the current generation of the cache */
+  map = new Map<string, unknown | null>();
+  /** The cache's previous generation: a hit moves its record back into `map`; trim() drops
+   * it whole. Two generations instead of moving every hit to the end of one Map (a delete
+   * and a set per read: 12% of the sequencer's thread, issue 10): records read since the
+   * last rotation always stay, the least recently used go first, nothing is moved per hit. */
+  #old = new Map<string, unknown | null>();
   constructor(
     public complete: boolean,
-    /** at most this many records are kept (oldest use first out); `meta` always stays */
+    /** at most this many records are kept (least recently used first out); `meta` always stays */
     readonly max = Infinity,
   ) {}
   peek(key: string): Peeked {
     const v = this.map.get(key);
-    if (v !== undefined) {
-      if (!this.complete && this.map.size > 1024) {
-        // Recently used last, so eviction takes the least recently used first.
-        this.map.delete(key);
-        this.map.set(key, v);
-      }
-      return v;
+    if (v !== undefined) return v;
+    if (this.complete) return null;
+    const o = this.#old.get(key);
+    if (o !== undefined) {
+      this.map.set(key, o);
+      return o;
     }
-    return this.complete ? null : undefined;
+    return undefined;
   }
   set(key: string, v: unknown | null): void {
     if (v === null && this.complete) {
       this.map.delete(key);
       return;
     }
-    this.map.delete(key);
+    // A stale copy in the old generation is shadowed by this one and dropped with it.
     this.map.set(key, v);
   }
-  /** Drops the least recently used records beyond `max`. */
+  /** Bounds the cache (between batches only): once the current generation holds half the
+   * bound, it becomes the old one and the previous old one is dropped. */
   trim(): void {
-    if (this.complete || this.map.size <= this.max) return;
-    let over = this.map.size - this.max;
-    for (const k of this.map.keys()) {
-      if (over <= 0) break;
-      if (k === 'meta') continue;
-      this.map.delete(k);
-      over--;
-    }
+    if (this.complete || this.map.size <= this.max / 2) return;
+    const meta = this.map.get('meta');
+    this.#old = this.map;
+    this.map = new Map();
+    if (meta !== undefined) this.map.set('meta', meta);
   }
 }
 
