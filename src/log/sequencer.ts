@@ -49,6 +49,13 @@ export interface Proof {
 export type Accepted = { status: 200 | 201; seq: number; leafHash: string; proof: Proof; checkpoint: string };
 export type Failed = { status: number; error: { code: string; message: string } };
 export type SubmitResult = Accepted | Failed;
+/** An acknowledgement without its inclusion proof (submitMany with `proofs: false`: an
+ * in-process caller that does not ask for one, e.g. scripts/make-log.ts). */
+export type Acked = Omit<Accepted, 'proof'>;
+export interface SubmitOptions {
+  /** build each acknowledgement's inclusion proof (default true; HTTP answers carry one) */
+  proofs?: boolean;
+}
 
 /** The sequencer's queue is full (Tessera's pushback): nothing was taken; retry after
  * `retryAfter` seconds. HTTP answers 503 `unavailable` with a Retry-After header. */
@@ -75,12 +82,14 @@ interface Pending {
   verdicts: Map<string, boolean>;
   signing: Uint8Array;
   signature: Uint8Array | null;
+  proof: boolean;
   resolve: (r: SubmitResult) => void;
 }
 
 /** What an answer needs, all that outlives the judging of a batch. */
 interface Answer {
   resolve: (r: SubmitResult) => void;
+  proof: boolean;
   fail?: Failed;
   seq?: number;
   dupSeq?: number;
@@ -294,7 +303,7 @@ export class Sequencer {
    * the key its org holds now; then all enter the sequencer's queue together, in order.
    * The sequencer re-checks a signature only if the key it finds current differs.
    */
-  async submitMany(values: readonly unknown[]): Promise<SubmitResult[]> {
+  async submitMany(values: readonly unknown[], opts: SubmitOptions = {}): Promise<SubmitResult[]> {
     if (this.#closed) throw new ServiceUnavailableError('the log is closed');
     // A bounded queue (like Tessera's pushback): past maxQueue, refuse the whole submission
     // before any work, never build an unbounded backlog. A submission alone is always
@@ -304,13 +313,13 @@ export class Sequencer {
     }
     this.#admitted += values.length;
     try {
-      return await this.#submitMany(values);
+      return await this.#submitMany(values, opts.proofs !== false);
     } finally {
       this.#admitted -= values.length;
     }
   }
 
-  async #submitMany(values: readonly unknown[]): Promise<SubmitResult[]> {
+  async #submitMany(values: readonly unknown[], proof: boolean): Promise<SubmitResult[]> {
     const results = new Array<SubmitResult | undefined>(values.length);
     const pending: Array<{ i: number; p: Pending }> = [];
     const checks: Promise<void>[] = [];
@@ -336,6 +345,7 @@ export class Sequencer {
         verdicts: new Map(),
         signing,
         signature: split?.signature ?? null,
+        proof,
         resolve: () => {},
       };
       const key = split ? this.#state.keyAt(event.org, Buffer.from(split.keyId).toString('hex'), this.#state.size) : undefined;
@@ -525,11 +535,11 @@ export class Sequencer {
         }
       }
       if (!r.ok) {
-        answers.push({ resolve: p.resolve, fail: failed(r) });
+        answers.push({ resolve: p.resolve, proof: false, fail: failed(r) });
         continue;
       }
       if ('duplicate' in r) {
-        answers.push({ resolve: p.resolve, dupSeq: r.duplicate.seq });
+        answers.push({ resolve: p.resolve, proof: p.proof, dupSeq: r.duplicate.seq });
         continue;
       }
       // One UTF-8 encoding of the entry, behind the RFC 9162 leaf prefix 0x00: the leaf hash
@@ -547,7 +557,7 @@ export class Sequencer {
         traces.push(['o:' + p.event.body.org, seq]);
         orgsChanged = seq + 1;
       }
-      answers.push({ resolve: p.resolve, seq, leaf: prev });
+      answers.push({ resolve: p.resolve, proof: p.proof, seq, leaf: prev });
     }
     return { entries, leaves, ids, traces, donations, prev, orgsChanged };
   }
@@ -577,9 +587,14 @@ export class Sequencer {
       }
       const seq = (x.seq ?? x.dupSeq)!;
       try {
+        const status = x.seq !== undefined ? 201 : 200;
         const leafHash = x.leaf ?? (await this.#tiles.leafHex(seq));
+        if (!x.proof) {
+          x.resolve({ status, seq, leafHash, checkpoint } as Acked as SubmitResult);
+          continue;
+        }
         const hashes = await this.#tiles.inclusion(seq, size, prover);
-        x.resolve({ status: x.seq !== undefined ? 201 : 200, seq, leafHash, proof: { index: seq, size, hashes }, checkpoint });
+        x.resolve({ status, seq, leafHash, proof: { index: seq, size, hashes }, checkpoint });
       } catch (e) {
         x.resolve(unavailable(e));
       }

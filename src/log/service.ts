@@ -7,12 +7,12 @@ import { parseVerifierKey, isWeakPublicKey } from '@cotc/tlog';
 import { LedgerState, type Entry } from '@cotc/ledger';
 import type { Head, LogStore } from '../storage/types.ts';
 import { LogReader } from './reader.ts';
-import { Sequencer, type SequencerOptions, type Proof, type SubmitResult } from './sequencer.ts';
+import { Sequencer, type Acked, type Failed, type SequencerOptions, type SubmitOptions, type Proof, type SubmitResult } from './sequencer.ts';
 import { TileCache } from './tilecache.ts';
 
 // Re-exported: callers (src/http/app.ts, tests, scripts) import them from here.
 export { ServiceUnavailableError } from '../storage/errors.ts';
-export { MAX_FUTURE_MS, MAX_QUEUE, QueueFullError, type Accepted, type Failed, type Proof, type SubmitResult } from './sequencer.ts';
+export { MAX_FUTURE_MS, MAX_QUEUE, QueueFullError, type Accepted, type Acked, type Failed, type Proof, type SubmitOptions, type SubmitResult } from './sequencer.ts';
 
 export interface ServiceOptions extends Omit<SequencerOptions, 'tiles'> {
   /** operator signer key string, used once, to write entry 0 of a new log */
@@ -98,9 +98,13 @@ export class LogService {
     return (await this.#seq.submitMany([value]))[0]!;
   }
 
-  /** Submits envelopes to be judged in this order (a posted array); see Sequencer. */
-  submitMany(values: readonly unknown[]): Promise<SubmitResult[]> {
-    return this.#seq.submitMany(values);
+  /** Submits envelopes to be judged in this order (a posted array); see Sequencer. With
+   * `proofs: false` the acknowledgements carry no inclusion proof (nothing builds one). */
+  submitMany(values: readonly unknown[]): Promise<SubmitResult[]>;
+  submitMany(values: readonly unknown[], opts: { proofs: false }): Promise<Array<Acked | Failed>>;
+  submitMany(values: readonly unknown[], opts?: SubmitOptions): Promise<SubmitResult[]>;
+  submitMany(values: readonly unknown[], opts?: SubmitOptions): Promise<Array<SubmitResult | Acked>> {
+    return this.#seq.submitMany(values, opts);
   }
 
   /** Resolves when no batch is queued or running. */
