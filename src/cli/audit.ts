@@ -17,7 +17,6 @@
 // process holds: "is a server running on it?"). Strings from the server are escaped.
 import fs from 'node:fs';
 import path from 'node:path';
-import cliProgress from 'cli-progress';
 import { parseSignerKey, parseVerifierKey } from '@cotc/tlog';
 import { audit, type AuditResult, type AuditSource } from '../audit/audit.ts';
 import { serverSource, SourceAnswerError, storeSource, tilesSource } from '../audit/sources.ts';
@@ -26,7 +25,9 @@ import { acceptLog, decideTrust, rememberCheckpoint } from '../client/logtrust.t
 import { readKeyFile } from '../log/datadir.ts';
 import { LevelStore } from '../storage/level.ts';
 import { StoreCorruptError } from '../storage/types.ts';
-import { safeLines, say } from './common.ts';
+import { jsonText, safeLines, say } from './common.ts';
+import { m } from './strings.ts';
+import { entriesProgress } from './progress.ts';
 import { defaultStatePath, loadState, saveState, StateFileError } from './statefile.ts';
 import { witnessPolicyFromFlags, witnessedWords } from '../witness/cli-policy.ts';
 
@@ -50,6 +51,8 @@ export interface AuditCliOptions {
   auditState?: string;
   /** Signature worker threads (default one per core). */
   verifyThreads?: number;
+  /** print one JSON document (README "The CLI", "--json") instead of the lines */
+  json?: boolean;
 }
 
 /** LevelDB allows one process per store: its lock is held by a running server. */
@@ -70,13 +73,41 @@ export function operatorSignedLines(r: AuditResult): string[] {
   if (list.length === 0) return [];
   const orgs = new Set(list.map((x) => x.org));
   const lines = [
-    `cotc audit: ${list.length} event${list.length === 1 ? '' : 's'} signed with a key the log operator installed for ${orgs.size === 1 ? say([...orgs][0]) : `${orgs.size} orgs`}, not by the org itself (the operator, not the org, may hold such a key):`,
+    m(list.length === 1 ? 'audit.operator1' : 'audit.operator', { n: list.length, orgs: orgs.size === 1 ? say([...orgs][0]) : m('audit.orgs', { n: orgs.size }) }),
   ];
   for (const x of list.slice(0, LIST_OPERATOR_SIGNED)) {
-    lines.push(`  seq ${x.seq}: ${say(x.type, 40)} ${say(x.event, 140)} signed as ${say(x.org)} with ${say(x.key, 400)}, installed by the operator at seq ${x.installedAt}`);
+    lines.push(`  ${m('audit.operatorLine', { seq: x.seq, type: say(x.type, 40), event: say(x.event, 140), org: say(x.org), key: say(x.key, 400), at: x.installedAt })}`);
   }
-  if (list.length > LIST_OPERATOR_SIGNED) lines.push(`  … and ${list.length - LIST_OPERATOR_SIGNED} more`);
+  if (list.length > LIST_OPERATOR_SIGNED) lines.push(`  ${m('audit.more', { n: list.length - LIST_OPERATOR_SIGNED })}`);
   return lines;
+}
+
+type AuditProblemLine = { seq?: number; check: string; message: string };
+
+/** `audit --json`: one document, clean or not (README "The CLI", "--json"). */
+export function auditJson(id: string, r: AuditResult | undefined, problems: AuditProblemLine[], trusted?: { size: number } | null): Record<string, unknown> {
+  return {
+    clean: problems.length === 0 && r?.ok === true,
+    source: id,
+    ...(r ? { size: r.size, seconds: Number(r.seconds.toFixed(3)) } : {}),
+    ...(r?.resumed ? { replayed: r.replayed, resumedFrom: r.resumed.from } : {}),
+    ...(r?.checkpoint ? { checkpoint: { size: r.checkpoint.size, root: r.checkpoint.root } } : {}),
+    ...(trusted ? { consistentWith: trusted.size } : {}),
+    problems: problems.map((p) => ({ ...(p.seq !== undefined ? { seq: p.seq } : {}), check: p.check, message: p.message })),
+    operatorSigned: r?.operatorSigned ?? [],
+    ...(r?.witnesses ? { witnesses: { ok: r.witnesses.ok, quorum: r.witnesses.quorum, cosigners: r.witnesses.cosigners.map((c) => c.name) } } : {}),
+  };
+}
+
+/** Problems found: `PROBLEM[ at seq N]: <check>: <message>` lines and a summary, or the --json document; exit 1. */
+function problemsFound(o: AuditCliOptions, out: (l: string) => void, id: string, problems: AuditProblemLine[], summary: string, r?: AuditResult): 1 {
+  if (o.json) {
+    out(jsonText(auditJson(id, r, problems)));
+    return 1;
+  }
+  for (const p of problems) out(`PROBLEM${p.seq !== undefined ? ` ${m('where.atSeq', { seq: p.seq })}` : ''}: ${say(p.check, 40)}: ${say(p.message, 600)}`);
+  out(summary);
+  return 1;
 }
 
 /** Runs the audit and returns the exit code (0 clean, 1 problem, 2 usage/network). */
@@ -84,7 +115,7 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
   const out = (l: string) => rawOut(safeLines(l));
   const err = (l: string) => rawErr(safeLines(l));
   if ([o.server, o.data, o.tiles].filter((x) => x !== undefined).length !== 1) {
-    err('cotc audit: give exactly one of --server URL, --data DIR or --tiles URL');
+    err(m('audit.oneSource'));
     return 2;
   }
   let witnesses;
@@ -122,7 +153,7 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
     try {
       client = new LedgerClient((o.tiles ?? o.server)!);
     } catch {
-      err(`cotc audit: ${flag}: ${JSON.stringify(o.tiles ?? o.server)} is not an http(s) URL`);
+      err(`cotc audit: ${m('common.notUrl', { option: flag, value: JSON.stringify(o.tiles ?? o.server) })}`);
       return 2;
     }
     id = client.base;
@@ -137,26 +168,26 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
         return 2;
       }
       try {
-        parseVerifierKey(key as string, 'the server\'s /v1/log key');
+        parseVerifierKey(key as string, '/v1/log key');
       } catch (e) {
         err(`cotc audit: ${say((e as Error).message, 500)}`);
         return 1;
       }
       decision = decideTrust(state, id, undefined, key as string);
-      if (decision.kind === 'trusted' && decision.source === 'tofu') out(`cotc audit: trusting ${say(id)}'s log key on first use: ${say(key, 400)}`);
+      if (decision.kind === 'trusted' && decision.source === 'tofu' && !o.json) out(m('audit.tofu', { server: say(id), key: say(key, 400) }));
     }
   } else {
     const dir = path.resolve(o.data!);
     id = 'file://' + dir;
     if (!fs.existsSync(path.join(dir, 'store'))) {
-      err(`cotc audit: --data: ${dir} holds no store (no ${path.join(dir, 'store')})`);
+      err(m('audit.noStore', { dir, store: path.join(dir, 'store') }));
       return 2;
     }
     let logKey = o.logKey;
     try {
       logKey ??= parseSignerKey(readKeyFile(path.join(dir, 'log.key'))).verifierKey;
     } catch (e) {
-      err(`cotc audit: --data: cannot read ${path.join(dir, 'log.key')}: ${(e as Error).message}`);
+      err(`cotc audit: ${m('file.cannotRead', { option: '--data', file: path.join(dir, 'log.key'), reason: (e as Error).message })}`);
       return 2;
     }
     decision = decideTrust(state, id, logKey);
@@ -167,15 +198,13 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
       await store.close().catch(() => {});
       if (e instanceof StoreCorruptError) {
         // The store fails its own checks: a finding of the audit, naming the file and the check.
-        out(`PROBLEM: store: ${(e as Error).message}`);
-        out(`cotc audit: the store in ${dir} fails its checks`);
-        return 1;
+        return problemsFound(o, out, id, [{ check: 'store', message: (e as Error).message }], m('audit.storeFails', { where: dir }));
       }
       if (isLockError(e)) {
-        err(`cotc audit: cannot open the store in ${dir}: another process holds it (is a server running on it?): ${(e as Error).message}`);
+        err(m('audit.locked', { dir, reason: (e as Error).message }));
         return 2;
       }
-      err(`cotc audit: cannot open the store in ${dir}: ${(e as Error).message}`);
+      err(m('audit.cannotOpen', { dir, reason: (e as Error).message }));
       return 2;
     }
   }
@@ -186,30 +215,21 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
     if (!o.replaceLogKey) {
       const was =
         decision.rememberedOrigin === decision.offeredOrigin
-          ? `the key remembered for log ${say(decision.rememberedOrigin)} is ${say(decision.remembered, 400)}`
-          : `${say(id)} was remembered serving log ${say(decision.rememberedOrigin)} with key ${say(decision.remembered, 400)}`;
-      err(
-        `cotc audit: ${say(id)} has log key ${say(decision.offered, 400)}, but ${was} (in ${statePath}): refusing. ` +
-          'If you know the log changed its key, pass --replace-log-key (its remembered checkpoint is then forgotten), or use another --state.',
-      );
+          ? m('trust.wasLog', { origin: say(decision.rememberedOrigin), key: say(decision.remembered, 400) })
+          : m('trust.wasServer', { server: say(id), origin: say(decision.rememberedOrigin), key: say(decision.remembered, 400) });
+      err(m('audit.conflict', { id: say(id), key: say(decision.offered, 400), was, state: statePath }));
       await store?.close();
       return 1;
     }
     logKey = decision.offered;
     trusted = null;
-    err(`cotc audit: --replace-log-key: trusting ${say(logKey, 400)} instead of ${say(decision.remembered, 400)}`);
+    err(m('audit.replacing', { key: say(logKey, 400), old: say(decision.remembered, 400) }));
   } else {
     logKey = decision.logKey;
     trusted = decision.checkpoint;
   }
 
-  const tty = process.stderr.isTTY;
-  const bar = tty
-    ? new cliProgress.SingleBar({ format: 'replay {bar} {percentage}% | {value}/{total} entries | {speed}/s | ETA {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic)
-    : null;
-  const t0 = performance.now();
-  let lastPct = -1;
-  let started = false;
+  const progress = o.json ? null : entriesProgress(err);
   try {
     let r: AuditResult;
     try {
@@ -223,35 +243,19 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
         verifyThreads: o.verifyThreads,
         pageSize: o.data ? 4000 : 1000,
         onNote: (l) => {
-          if (bar && started) bar.stop();
-          out(l);
+          progress?.stop();
+          // With --json, stdout holds only the document.
+          (o.json ? err : out)(l);
         },
-        onProgress: (done, total) => {
-          const speed = Math.round(done / Math.max(0.001, (performance.now() - t0) / 1000));
-          if (bar) {
-            if (!started) bar.start(total, 0, { speed });
-            started = true;
-            bar.update(done, { speed });
-          } else {
-            const pct = total === 0 ? 100 : Math.floor((done / total) * 10) * 10;
-            if (pct !== lastPct) {
-              lastPct = pct;
-              err(`replay: ${done}/${total} entries (${pct}%), ${speed} entries/s`);
-            }
-          }
-        },
+        onProgress: (done, total) => progress?.update(done, total),
       });
     } catch (e) {
-      bar?.stop();
+      progress?.stop();
       if (e instanceof StoreCorruptError) {
-        out(`PROBLEM${e.seq !== undefined ? ` at seq ${e.seq}` : ''}: store: ${e.message}`);
-        out(`cotc audit: the store of ${say(id)} fails its checks`);
-        return 1;
+        return problemsFound(o, out, id, [{ seq: e.seq, check: 'store', message: e.message }], m('audit.storeFails', { where: say(id) }));
       }
       if (e instanceof SourceAnswerError) {
-        out(`PROBLEM${e.seq !== undefined ? ` at seq ${e.seq}` : ''}: answer: ${say(e.message, 600)}`);
-        out(`cotc audit: ${say(id)} answers what was not asked for`);
-        return 1;
+        return problemsFound(o, out, id, [{ seq: e.seq, check: 'answer', message: e.message }], m('audit.wrongAnswer', { id: say(id) }));
       }
       if (e instanceof ClientError) {
         err(`cotc audit: --server: ${e.message}`);
@@ -263,28 +267,31 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
       }
       throw e;
     }
-    bar?.stop();
+    progress?.stop();
     const byOperator = operatorSignedLines(r);
     if (!r.ok) {
-      for (const p of r.problems) out(`PROBLEM${p.seq !== undefined ? ` at seq ${p.seq}` : ''}: ${say(p.check, 40)}: ${say(p.message, 600)}`);
-      for (const l of byOperator) out(l);
-      out(`cotc audit: ${r.problems.length} problem(s) found in ${say(id)}`);
-      return 1;
+      if (!o.json) for (const l of byOperator) out(l);
+      return problemsFound(o, out, id, r.problems, m('audit.problems', { n: r.problems.length, id: say(id) }), r);
     }
-    for (const l of byOperator) out(l);
-    const what = r.resumed
-      ? `${r.replayed} new entries replayed in ${r.seconds.toFixed(1)} s (resumed from entry ${r.resumed.from}; the ${r.resumed.from} before were replayed by an earlier audit${r.resumed.verified ? ` and verified on ${r.resumed.verified.at}` : ''})`
-      : `${r.size} entries replayed in ${r.seconds.toFixed(1)} s`;
-    out(
-      `cotc audit: clean. ${what}: every hash, the hash chain, every signature, every state change and every effects list; checkpoint ${r.checkpoint!.size} root ${r.checkpoint!.root}${
-        trusted ? `, consistent with checkpoint ${trusted.size} seen before` : ''
-      }${r.operatorSigned.length ? `; ${r.operatorSigned.length} event(s) signed with keys the log operator installed (listed above)` : ''}${r.witnesses ? `; ${witnessedWords(r.witnesses)}` : ''}`,
-    );
+    if (o.json) {
+      out(jsonText(auditJson(id, r, [], trusted)));
+    } else {
+      for (const l of byOperator) out(l);
+      const extra = [
+        trusted ? m('audit.consistent', { size: trusted.size }) : '',
+        r.operatorSigned.length ? m('audit.operatorCount', { n: r.operatorSigned.length }) : '',
+        r.witnesses ? `; ${witnessedWords(r.witnesses)}` : '',
+      ].join('');
+      const what = r.resumed
+        ? m(r.resumed.verified ? 'audit.resumedVerified' : 'audit.resumed', { n: r.replayed, seconds: r.seconds.toFixed(1), from: r.resumed.from, at: r.resumed.verified?.at ?? '' })
+        : m('audit.replayed', { size: r.size, seconds: r.seconds.toFixed(1) });
+      out(m('audit.clean', { what, cp: r.checkpoint!.size, root: r.checkpoint!.root, extra }));
+    }
     state = rememberCheckpoint(acceptLog(state, id, logKey), id, logKey, r.checkpoint!);
     saveState(statePath, state);
     return 0;
   } finally {
-    bar?.stop();
+    progress?.stop();
     await store?.close();
   }
 }

@@ -9,6 +9,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { hex, isWellFormed, parseSignerKey, parseVerifierKey, type SignerKey } from '@cotc/tlog';
 import { ROLES, signEvent, type Amount, type BodyByType, type DocHash, type Envelope, type EventType, type Role } from '@cotc/ledger';
 import { safeText } from '@cotc/verify';
+import { m } from './strings.ts';
 import { ClientError, LedgerClient } from '../client/client.ts';
 import { KeyFileError, readKeyFile } from '../log/datadir.ts';
 import { ID_RE } from '@cotc/ledger';
@@ -61,7 +62,7 @@ export function client(server: string, option = '--server'): LedgerClient {
   try {
     return new LedgerClient(server);
   } catch {
-    throw usage(`${option}: ${JSON.stringify(server)} is not an http(s) URL`);
+    throw usage(m('common.notUrl', { option, value: JSON.stringify(server) }));
   }
 }
 
@@ -72,25 +73,25 @@ export function loadSignerKey(file: string, option = '--key'): { signerKey: stri
     text = readKeyFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw usage(`${option}: no key file ${file}`);
-    if (code === 'EISDIR') throw usage(`${option}: ${file} is a directory, not a key file`);
-    if (e instanceof KeyFileError) throw usage(`${option}: refused: ${e.message}`);
+    if (code === 'ENOENT') throw usage(m('common.noKeyFile', { option, file }));
+    if (code === 'EISDIR') throw usage(m('common.keyFileIsDir', { option, file }));
+    if (e instanceof KeyFileError) throw usage(m('common.keyFileRefused', { option, reason: e.message }));
     // parseSignerKey errors name the file and never quote the key.
-    throw usage(`${option}: ${file} does not hold a signer key: ${(e as Error).message}`);
+    throw usage(m('common.notSignerKey', { option, file, reason: (e as Error).message }));
   }
   return { signerKey: text, key: parseSignerKey(text) };
 }
 
 export function needId(value: string, option: string): string {
-  if (!ID_RE.test(value)) throw usage(`${option}: ${JSON.stringify(value)} is not an id (letters, digits and . _ : -, starting with a letter or digit, at most 128)`);
+  if (!ID_RE.test(value)) throw usage(m('common.notId', { option, value: JSON.stringify(value) }));
   return value;
 }
 
 export function needText(value: string, option: string, max: number): string {
-  if (value === '') throw usage(`${option}: must not be empty`);
+  if (value === '') throw usage(m('common.empty', { option }));
   const n = [...value].length;
-  if (n > max) throw usage(`${option}: ${n} characters, at most ${max} allowed`);
-  if (!isWellFormed(value)) throw usage(`${option}: not well-formed Unicode`);
+  if (n > max) throw usage(m('common.tooLong', { option, n, max }));
+  if (!isWellFormed(value)) throw usage(m('common.badUnicode', { option }));
   return value;
 }
 
@@ -104,11 +105,11 @@ export function needVerifierKey(value: string, option: string): string {
 }
 
 export function needRoles(values: string[], option = '--role'): Role[] {
-  if (values.length === 0) throw usage(`${option}: give at least one role (${ROLES.join(', ')})`);
+  if (values.length === 0) throw usage(m('common.noRole', { option, roles: ROLES.join(', ') }));
   for (const r of values) {
-    if (!(ROLES as readonly string[]).includes(r)) throw usage(`${option}: unknown role ${JSON.stringify(r)}; roles are ${ROLES.join(', ')}`);
+    if (!(ROLES as readonly string[]).includes(r)) throw usage(m('common.unknownRole', { option, role: JSON.stringify(r), roles: ROLES.join(', ') }));
   }
-  if (new Set(values).size !== values.length) throw usage(`${option}: a role is given twice`);
+  if (new Set(values).size !== values.length) throw usage(m('common.roleTwice', { option }));
   return values as Role[];
 }
 
@@ -124,8 +125,8 @@ export function repeatable(value: string, previous: string[] | undefined): strin
 
 export function needCurrency(value: string, option = '--currency'): string {
   if (!/^[A-Z]{3}$/.test(value)) {
-    const hint = /^[A-Za-z]{3}$/.test(value) ? ` (did you mean ${value.toUpperCase()}?)` : '';
-    throw usage(`${option}: ${JSON.stringify(value)} is not a currency code (3 capital letters, ISO 4217: CNY, USD, EUR…)${hint}`);
+    const hint = /^[A-Za-z]{3}$/.test(value) ? m('common.didYouMean', { value: value.toUpperCase() }) : '';
+    throw usage(m('common.notCurrency', { option, value: JSON.stringify(value), hint }));
   }
   return value;
 }
@@ -140,7 +141,7 @@ const MAX_MINOR = MAX_VALUE;
 export function parseAmount(value: string, currency: string, option = '--amount'): Amount {
   const d = currencyDecimals(currency);
   const example = `12.${'3456'.slice(0, d)}`;
-  const help = d === 0 ? `${currency} has no minor unit: give a whole number like 1234` : `give minor units as an integer (1234) or a decimal with exactly ${d} fraction digits (${example})`;
+  const help = d === 0 ? m('amount.noMinor', { currency }) : m('amount.help', { d, example });
   let minor: bigint;
   if (/^[1-9][0-9]*$/.test(value)) {
     minor = BigInt(value);
@@ -148,12 +149,12 @@ export function parseAmount(value: string, currency: string, option = '--amount'
     minor = BigInt(value.replace('.', ''));
   } else if (/^(0|[1-9][0-9]*)\.[0-9]+$/.test(value) && d > 0) {
     const got = value.split('.')[1]!.length;
-    throw usage(`${option}: ${JSON.stringify(value)} has ${got} fraction digit${got === 1 ? '' : 's'}, ${currency} has ${d}: ${help}`);
+    throw usage(m(got === 1 ? 'amount.digits1' : 'amount.digits', { option, value: JSON.stringify(value), got, currency, d, help }));
   } else {
-    throw usage(`${option}: ${JSON.stringify(value)} is not an amount: ${help}`);
+    throw usage(m('amount.notAmount', { option, value: JSON.stringify(value), help }));
   }
-  if (minor <= 0n) throw usage(`${option}: ${JSON.stringify(value)}: the amount must be more than zero`);
-  if (minor > MAX_MINOR) throw usage(`${option}: ${JSON.stringify(value)} is more than 2^63-1 minor units`);
+  if (minor <= 0n) throw usage(m('amount.zero', { option, value: JSON.stringify(value) }));
+  if (minor > MAX_MINOR) throw usage(m('amount.tooBig', { option, value: JSON.stringify(value) }));
   return { currency, value: minor.toString() };
 }
 
@@ -166,10 +167,10 @@ export function hashFiles(files: string[] | undefined, option: string): DocHash[
       data = fs.readFileSync(f);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw usage(`${option}: cannot read ${f}${code === 'ENOENT' ? ': no such file' : code === 'EISDIR' ? ': it is a directory' : `: ${(e as Error).message}`}`);
+      throw usage(m(code === 'ENOENT' ? 'file.missing' : code === 'EISDIR' ? 'file.isDir' : 'file.cannotRead', { option, file: f, reason: (e as Error).message }));
     }
     const name = path.basename(f);
-    needText(name, `${option} ${f} (its name)`, 256);
+    needText(name, m('file.itsName', { option, file: f }), 256);
     out.push({ sha256: hex(sha256(data)), name });
   }
   return out;
@@ -198,7 +199,23 @@ export function buildEvent<T extends EventType>(key: { signerKey: string; key: S
   return signEvent({ v: 1, type, id, org: key.key.name, time: nowTime(), body } as never, key.signerKey) as Envelope<T>;
 }
 
-export type PostOutcome = { accepted: boolean; line: string; seq?: number; checkpointSize?: number };
+/** What the server said about one posted event: the `--json` shape of each result (README "The CLI", "--json"). */
+export interface PostOutcome {
+  type: string;
+  id: string;
+  accepted: boolean;
+  /** the HTTP status of this event's answer */
+  status: number;
+  seq?: number;
+  leafHash?: string;
+  /** the size of the checkpoint the inclusion proof is against */
+  checkpointSize?: number;
+  /** true when the identical event was already in the log (200, not 201) */
+  duplicate?: boolean;
+  error?: { code: string; message: string };
+  /** the line printed for a person */
+  line: string;
+}
 
 interface Accepted {
   seq: number;
@@ -206,29 +223,40 @@ interface Accepted {
   proof?: { size?: number };
 }
 
+const str = (x: unknown, fallback: string) => (typeof x === 'string' ? x : fallback);
+
 /** One line describing a server result for an event (status: the HTTP status for a single post). */
 export function describeResult(event: { type?: unknown; id?: unknown }, status: number, body: any): PostOutcome {
-  const what = `${say(event?.type ?? '?')} ${say(event?.id ?? '?')}`;
+  const type = str(event?.type, '?');
+  const id = str(event?.id, '?');
+  const what = `${say(type)} ${say(id)}`;
   if ((status === 200 || status === 201) && body && typeof body.seq === 'number') {
     const a = body as Accepted;
-    const size = a.proof?.size;
-    const again = status === 200 ? ' (already in the log: the identical event was posted before)' : '';
-    return {
-      accepted: true,
-      seq: a.seq,
-      checkpointSize: size,
-      line: `accepted ${what}: seq ${a.seq}, leaf ${say(a.leafHash, 80)}${size !== undefined ? `, included in checkpoint of size ${say(size, 24)}` : ''}${again}`,
-    };
+    const size = typeof a.proof?.size === 'number' ? a.proof.size : undefined;
+    const parts = [m('post.accepted', { what, seq: a.seq, leaf: say(a.leafHash, 80) })];
+    if (size !== undefined) parts.push(m('post.inCheckpoint', { size }));
+    if (status === 200) parts.push(m('post.duplicate'));
+    return { type, id, accepted: true, status, seq: a.seq, leafHash: str(a.leafHash, ''), checkpointSize: size, duplicate: status === 200, line: parts.join('') };
   }
   const e = body?.error;
-  return { accepted: false, line: `rejected ${what}: ${say(status, 8)} ${say(e?.code ?? 'error', 64)}: ${say(e?.message ?? JSON.stringify(body), 500)}` };
+  const code = str(e?.code, 'error');
+  const message = str(e?.message, JSON.stringify(body) ?? '');
+  return {
+    type,
+    id,
+    accepted: false,
+    status: typeof status === 'number' ? status : 0,
+    error: { code, message },
+    line: m('post.rejected', { what, status: say(status, 8), code: say(code, 64), message: say(message, 500) }),
+  };
 }
 
 /**
- * Posts one event or an array (one POST) and prints a line per event. Returns the exit
- * code: 0 all accepted, 1 any rejected; a network error or a server failure (5xx) is 2.
+ * Posts one event or an array (one POST) and prints a line per event (none with `json`:
+ * the command prints its JSON document). Returns the exit code: 0 all accepted, 1 any
+ * rejected; a network error or a server failure (5xx) is 2.
  */
-export async function postAndReport(c: LedgerClient, events: Envelope | Envelope[], io: Io): Promise<{ code: 0 | 1; outcomes: PostOutcome[] }> {
+export async function postAndReport(c: LedgerClient, events: Envelope | Envelope[], io: Io, json = false): Promise<{ code: 0 | 1; outcomes: PostOutcome[] }> {
   let r: { status: number; body: any };
   try {
     r = await c.post(events);
@@ -236,22 +264,47 @@ export async function postAndReport(c: LedgerClient, events: Envelope | Envelope
     throw usage(e instanceof ClientError ? `--server: ${e.message}` : (e as Error).message);
   }
   if (r.status >= 500) {
-    throw usage(`--server: ${say(c.base)} failed: ${r.status} ${say(r.body?.error?.code ?? '', 64)} ${say(r.body?.error?.message ?? '', 500)}`.trim());
+    throw usage(m('post.serverFailed', { server: say(c.base), status: r.status, code: say(r.body?.error?.code ?? '', 64), message: say(r.body?.error?.message ?? '', 500) }).trim());
   }
   const outcomes: PostOutcome[] = [];
   if (Array.isArray(events)) {
     if (r.status === 200 && Array.isArray(r.body) && r.body.length === events.length) {
       events.forEach((ev, i) => outcomes.push(describeResult(ev, r.body[i]?.status, r.body[i])));
     } else {
-      // The array was refused whole (400 schema, 413 too_large, …).
+      // The array was refused whole (400 schema, 413 too_large, …): each event carries the refusal.
       const e = r.body?.error;
-      outcomes.push({ accepted: false, line: `rejected the whole array of ${events.length}: ${r.status} ${say(e?.code ?? 'error', 64)}: ${say(e?.message ?? '', 500)}`.trimEnd() });
+      const code = str(e?.code, 'error');
+      const message = str(e?.message, '');
+      const line = m('post.rejectedArray', { n: events.length, status: r.status, code: say(code, 64), message: say(message, 500) }).trimEnd();
+      for (const ev of events) outcomes.push({ type: str(ev.type, '?'), id: str(ev.id, '?'), accepted: false, status: r.status, error: { code, message }, line });
     }
   } else {
     outcomes.push(describeResult(events, r.status, r.body));
   }
-  for (const o of outcomes) io.out(o.line);
+  // A whole-array refusal is one line, not one per event.
+  if (!json) for (const line of new Set(outcomes.map((o) => o.line))) io.out(line);
   return { code: outcomes.every((o) => o.accepted) ? 0 : 1, outcomes };
+}
+
+/** An outcome as the `--json` document shows it (without the person's line). */
+export function outcomeJson(o: PostOutcome): Omit<PostOutcome, 'line'> {
+  const { line: _line, ...rest } = o;
+  return rest;
+}
+
+// Characters JSON.stringify leaves as they are but a terminal must not receive raw (C1
+// controls, bidi overrides and isolates, zero-width and line/paragraph separators; issue 9,
+// "terminal escapes"): written as \uXXXX escapes, which JSON reads back as the same string.
+const JSON_UNSAFE = /[\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff\ufff9-\ufffb]/g;
+
+/** A `--json` document: one line of JSON, safe for a terminal, the same value for a parser. */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The `--json` document of a posting command: `{"results": [outcome…], …extra}`. */
+export function printJson(io: Io, outcomes: PostOutcome[], extra: Record<string, unknown> = {}): void {
+  io.out(jsonText({ results: outcomes.map(outcomeJson), ...extra }));
 }
 
 export { currencyDecimals, formatAmount };

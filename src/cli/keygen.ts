@@ -3,27 +3,33 @@
 // file is never overwritten); only the verifier key is printed.
 import { generateKey, isValidName } from '@cotc/tlog';
 import { writeKeyFile } from '../log/datadir.ts';
-import { ID_RE, usage, type Io } from './common.ts';
+import { ID_RE, jsonText, usage, type Io } from './common.ts';
+import { m } from './strings.ts';
 
 export interface KeygenOptions {
   name: string;
   out?: string;
+  json?: boolean;
 }
 
 export function keygenCommand(o: KeygenOptions, io: Io): number {
-  if (!isValidName(o.name)) throw usage(`--name: ${JSON.stringify(o.name)} is not a key name (non-empty, no spaces, no '+')`);
-  if (o.out === '') throw usage('--out: must not be empty');
+  if (!isValidName(o.name)) throw usage(m('keygen.badName', { name: JSON.stringify(o.name) }));
+  if (o.out === '') throw usage(m('common.empty', { option: '--out' }));
   const file = o.out ?? `${o.name.replaceAll('/', '_')}.key`;
   const k = generateKey(o.name);
   try {
     writeKeyFile(file, k.signerKey);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw usage(`--out: ${file} already exists; refusing to overwrite a key file (choose another --out)`);
-    throw usage(`--out: cannot create ${file}: ${(e as Error).message}`);
+    if (code === 'EEXIST') throw usage(m('keygen.exists', { file }));
+    throw usage(m('file.cannotWrite', { option: '--out', file, reason: (e as Error).message }));
   }
-  if (!ID_RE.test(o.name)) io.err(`cotc keygen: note: ${o.name} is not an org id, so this key can sign checkpoints or notes but not events`);
-  io.err(`cotc keygen: signer key written to ${file} (mode 600); keep it secret. Verifier key:`);
+  if (!ID_RE.test(o.name)) io.err(m('keygen.notOrgId', { name: o.name }));
+  if (o.json) {
+    io.out(jsonText({ name: o.name, file, verifierKey: k.verifierKey, orgId: ID_RE.test(o.name) }));
+    return 0;
+  }
+  io.err(m('keygen.written', { file }));
   io.out(k.verifierKey);
   return 0;
 }

@@ -1,8 +1,36 @@
 // `pnpm cotc <command>`: the CLI of DESIGN.md "The CLI". Exit codes: 0 success, 1 a check
 // failed, 2 usage or network error.
-import { Command, CommanderError } from 'commander';
-import { CliError, commaList, DEFAULT_SERVER, repeatable, safeLines, stdio } from './common.ts';
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, commaList, DEFAULT_SERVER, jsonText, repeatable, safeLines, stdio } from './common.ts';
 import { defaultStatePath } from './statefile.ts';
+import { interruptible, stopOnSignal } from './shutdown.ts';
+import { m } from './strings.ts';
+
+const JSON_HELP = 'print the result as one JSON document on stdout (README "The CLI", "--json")';
+
+/**
+ * Another spelling of an option (issue 12 item 11, "option names consistent across
+ * commands"): the old spellings of DESIGN.md's CLI forms and of the README keep working,
+ * hidden from --help. `to` is the attribute of the canonical option; `required` when the
+ * command needs one of the two (commander checks required options before any hook, so
+ * such options are declared optional and checked here).
+ */
+function alias(cmd: Command, flags: string, to: string, { required, parser }: { required?: string; parser?: (v: string, prev: string[] | undefined) => string[] } = {}): Command {
+  const opt = new Option(flags).hideHelp();
+  const attr = opt.attributeName();
+  if (!flags.includes('<')) throw new Error(`alias ${flags}: only options with a value`);
+  cmd.addOption(parser ? opt.argParser(parser) : opt);
+  cmd.hook('preAction', (c) => {
+    const o = c.opts();
+    if (o[attr] !== undefined) {
+      if (o[to] !== undefined && JSON.stringify(o[to]) !== JSON.stringify(o[attr])) usage(m('cli.bothSpellings', { a: flags.split(' ')[0]!, b: (required ?? to).split(' ')[0]! }));
+      c.setOptionValue(to, o[attr]);
+    }
+    if (required && c.opts()[to] === undefined) usage(m('cli.required', { option: required }));
+  });
+  return cmd;
+}
+
 
 const program = new Command();
 program.name('cotc').description('Charities on the Chain: a verifiable ledger of donation money').exitOverride();
@@ -21,36 +49,57 @@ program
   .option('--verify-store', "check every LevelDB file's CRCs before serving (time grows with the store, ~6 s/GiB; `audit --data` always does)")
   .option('--store <url>', 'the store: postgres://USER@HOST:PORT/DB (--data then holds only the key files; any number of servers on one database, one sequences); default LevelDB under --data')
   .option('--store-read <url>', 'with --store: a streaming replica of it that this server reads from while another one sequences')
-  .action(async (o: { data: string; port: string; host: string; demo?: boolean; witness?: string[]; quorum?: string; checkpointInterval: string; origin?: string; verifyStore?: boolean; store?: string; storeRead?: string }) => {
+  .option('--json', 'print one JSON line once serving (url, origin, size, key, key files) instead of the lines')
+  .action(async (o: { data: string; port: string; host: string; demo?: boolean; witness?: string[]; quorum?: string; checkpointInterval: string; origin?: string; verifyStore?: boolean; store?: string; storeRead?: string; json?: boolean }) => {
     const port = Number(o.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`--port: ${o.port} is not a port number`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) usage(m('common.notPort', { option: '--port', value: o.port }));
     const { originProblem } = await import('../log/datadir.ts');
     const badOrigin = o.origin === undefined ? null : originProblem(o.origin);
-    if (badOrigin) usage(`--origin: ${JSON.stringify(o.origin)} is not a log name: ${badOrigin}`);
+    if (badOrigin) usage(m('serve.badOrigin', { origin: JSON.stringify(o.origin), reason: badOrigin }));
     const fs = await import('node:fs');
+    const path = await import('node:path');
+    const say = (line: string) => (o.json ? console.error(safeLines(line)) : console.log(safeLines(line)));
+    interruptible();
     if (o.demo && !fs.existsSync(o.data)) {
       const { createDemo } = await import('../demo/demo.ts');
-      const d = await createDemo(o.data, { log: (line) => console.log(line), server: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`, origin: o.origin });
-      console.log(`cotc: demo ledger of ${d.size} entries written to ${o.data}`);
+      const d = await createDemo(o.data, { log: (line) => say(line), server: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`, origin: o.origin });
+      say(m('demo.written', { size: d.size, data: o.data }));
     } else if (o.demo) {
-      console.log(`cotc: ${o.data} exists; serving it as it is (--demo fills only a new data directory)`);
+      say(m('serve.demoExists', { data: o.data }));
     }
+    // First start: openDataDir (src/log/datadir.ts) makes the key files when log.key is absent.
+    const keyFiles = ['log.key', 'operator.key'].map((f) => path.resolve(o.data, f));
+    const firstStart = !fs.existsSync(keyFiles[0]!);
+    say(m(o.verifyStore ? 'serve.openingVerify' : 'serve.opening', { data: o.data }));
     // Imported here, not at the top: express and LevelDB cost a second of startup to every other command.
     const { startServer } = await import('../server.ts');
     const { witnessServeOptions } = await import('../witness/serve-options.ts');
     const w = await witnessServeOptions(o).catch((e: Error) => usage(e.message));
-    // On an existing data directory a different --origin is refused, naming both (src/log/datadir.ts).
-    const s = await startServer(o.data, { port, host: o.host, ...w.options, origin: o.origin, verifyStore: o.verifyStore === true, store: o.store, storeRead: o.storeRead });
-    for (const line of w.describe()) console.log(line);
-    console.log(`cotc: serving ${s.log.origin} (size ${s.log.size}) at ${s.url}${s.leadership ? ` as the ${s.leadership.role}` : ''}`);
-    console.log(`cotc: log key ${s.log.verifierKey}`);
-    const stop = async () => {
+    // A long start (a big store checked with --verify-store, a slow disk) says it is still going.
+    const t0 = Date.now();
+    const ticker = setInterval(() => say(m('serve.stillStarting', { s: Math.round((Date.now() - t0) / 1000) })), 5000);
+    let s: Awaited<ReturnType<typeof startServer>>;
+    try {
+      // On an existing data directory a different --origin is refused, naming both (src/log/datadir.ts).
+      s = await startServer(o.data, { port, host: o.host, ...w.options, origin: o.origin, verifyStore: o.verifyStore === true, store: o.store, storeRead: o.storeRead });
+    } finally {
+      clearInterval(ticker);
+    }
+    stopOnSignal(async () => {
       await s.close();
       await w.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    });
+    if (o.json) {
+      console.log(jsonText({ url: s.url, origin: s.log.origin, size: s.log.size, key: s.log.verifierKey, data: path.resolve(o.data), firstStart, keyFiles, witnesses: w.describe(), ...(s.leadership ? { role: s.leadership.role } : {}) }));
+      return;
+    }
+    for (const line of w.describe()) console.log(line);
+    if (firstStart) {
+      // Where the keys are and that they must be backed up; never the keys themselves.
+      for (const line of m('serve.newKeys', { log: keyFiles[0]!, operator: keyFiles[1]! }).split('\n')) console.log(safeLines(`cotc: ${line}`));
+    }
+    console.log(safeLines(s.leadership ? m('serve.servingAs', { origin: s.log.origin, size: s.log.size, url: s.url, role: s.leadership.role }) : m('serve.serving', { origin: s.log.origin, size: s.log.size, url: s.url })));
+    console.log(safeLines(m('serve.logKey', { key: s.log.verifierKey })));
   });
 
 program
@@ -67,7 +116,7 @@ program
     }
     // open() with migrate:false would refuse an old schema: migrate on a raw pool first.
     const [from, to] = await store.migrateOnly();
-    console.log(from === to ? `cotc: ${store.where} is at schema version ${to}; nothing to do` : `cotc: ${store.where} migrated from schema version ${from} to ${to}`);
+    console.log(safeLines(from === to ? m('migrate.current', { where: store.where, to }) : m('migrate.done', { where: store.where, from, to })));
   });
 
 program
@@ -91,12 +140,14 @@ program
   .option('--witness-name <name>', 'with --witness-key: the witness name of a new key')
   .option('--port <n>', 'with --witness-key: the port its add-checkpoint listens on', '7381')
   .option('--host <h>', 'with --witness-key: the host it listens on', '127.0.0.1')
-  .action(async (o: { server?: string; data?: string; tiles?: string; state: string; logKey?: string; signatures: boolean; replaceLogKey?: boolean; follow?: boolean }) => {
+  .option('--json', JSON_HELP)
+  .action(async (o: { server?: string; data?: string; tiles?: string; state: string; logKey?: string; signatures: boolean; replaceLogKey?: boolean; follow?: boolean; json?: boolean }) => {
     if (o.follow) {
       const { monitorCommand } = await import('../witness/monitor.ts');
       process.exitCode = await monitorCommand(o);
       return;
     }
+    interruptible();
     const { auditCommand } = await import('./audit.ts');
     process.exitCode = await auditCommand(o);
   });
@@ -107,16 +158,24 @@ program
   .option('--data <dir>', 'data directory to create (refused if it already holds a ledger)', './data')
   .option('--donations <n>', 'number of donations (100 to 1000000)', '3000')
   .option('--seed <n>', 'seed of the story: the same seed gives the same events and receipt secrets', '2020')
-  .action(async (o: { data: string; donations: string; seed: string }) => {
+  .option('--json', JSON_HELP)
+  .action(async (o: { data: string; donations: string; seed: string; json?: boolean }) => {
+    interruptible();
     const { createDemo, MIN_DONATIONS, MAX_DONATIONS } = await import('../demo/demo.ts');
     const donations = Number(o.donations);
     if (!/^[0-9]+$/.test(o.donations) || donations < MIN_DONATIONS || donations > MAX_DONATIONS) {
-      usage(`--donations: expected an integer from ${MIN_DONATIONS} to ${MAX_DONATIONS}, got ${o.donations}`);
+      usage(m('demo.badDonations', { min: MIN_DONATIONS, max: MAX_DONATIONS, got: o.donations }));
     }
-    if (!/^-?[0-9]{1,15}$/.test(o.seed)) usage(`--seed: expected an integer, got ${o.seed}`);
+    if (!/^-?[0-9]{1,15}$/.test(o.seed)) usage(m('demo.badSeed', { got: o.seed }));
     const t0 = performance.now();
-    const s = await createDemo(o.data, { donations, seed: Number(o.seed), log: (line) => console.log(line) });
-    console.log(`cotc: demo ledger of ${s.size} entries written to ${o.data} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const s = await createDemo(o.data, { donations, seed: Number(o.seed), log: (line) => (o.json ? console.error(line) : console.log(line)) });
+    const seconds = (performance.now() - t0) / 1000;
+    if (o.json) {
+      const path = await import('node:path');
+      console.log(jsonText({ data: path.resolve(o.data), size: s.size, seconds: Number(seconds.toFixed(3)), examples: path.resolve(o.data, 'demo-examples.json') }));
+    } else {
+      console.log(m('demo.writtenIn', { size: s.size, data: o.data, seconds: seconds.toFixed(1) }));
+    }
   });
 
 // ---- keys and organisations ----
@@ -126,66 +185,79 @@ program
   .description('generate an Ed25519 signed-note key pair: the signer key goes to a new file (mode 600), the verifier key is printed')
   .requiredOption('--name <name>', 'the key name: an org id for an org key')
   .option('--out <file>', 'where to write the signer key (default ./NAME.key); never overwritten')
-  .action(async (o: { name: string; out?: string }) => {
+  .option('--json', JSON_HELP)
+  .action(async (o: { name: string; out?: string; json?: boolean }) => {
     const { keygenCommand } = await import('./keygen.ts');
     process.exitCode = keygenCommand(o, stdio);
   });
 
 const org = program.command('org').description('register organisations (operator) and change their keys');
 
-org
+const orgRegister = org
   .command('register')
-  .description('register an organisation: an org.register event signed with DIR/operator.key')
-  .requiredOption('--data <dir>', 'the data directory holding operator.key')
+  .description('register an organisation: an org.register event signed with DIR/operator.key, posted to --server (the server of that data directory)')
+  .option('--data <dir>', 'the data directory holding operator.key', './data')
   .requiredOption('--id <id>', 'the new org id')
   .requiredOption('--name <name>', 'the org name')
   .requiredOption('--role <roles>', 'role(s), comma-separated or repeated: operator, platform, charity, payee, auditor', commaList)
-  .requiredOption('--key <keys>', 'verifier key(s) of the org (named by its id), comma-separated or repeated', commaList)
+  .option('--verifier-key <keys>', 'verifier key(s) of the org (named by its id; what keygen prints), comma-separated or repeated', commaList)
   .option('--server <url>', 'the ledger server', DEFAULT_SERVER)
   .option('--event-id <id>', 'the event id (default: a fresh random one)')
-  .action(async (o: { data: string; id: string; name: string; role: string[]; key: string[]; server: string; eventId?: string }) => {
+  .option('--json', JSON_HELP);
+alias(orgRegister, '--key <keys>', 'verifierKey', { required: '--verifier-key <keys>', parser: commaList });
+orgRegister.action(async (o: { data: string; id: string; name: string; role: string[]; verifierKey: string[]; server: string; eventId?: string; json?: boolean }) => {
     const { orgRegisterCommand } = await import('./org.ts');
-    process.exitCode = await orgRegisterCommand(o, stdio);
+    process.exitCode = await orgRegisterCommand({ ...o, key: o.verifierKey }, stdio);
   });
 
-org
+const orgKeys = org
   .command('keys')
   .description('add or revoke keys of an org: an org.keys event signed by that org\'s key (or the operator\'s)')
-  .requiredOption('--key-file <file>', 'signer key file of the org (or of the operator), mode 600')
+  .option('--key <file>', 'signer key file of the org (or of the operator), mode 600')
   .requiredOption('--org <id>', 'the org whose keys change')
   .option('--add <keys>', 'verifier key(s) to add, comma-separated or repeated', commaList)
   .option('--revoke <keys>', 'verifier key(s) to revoke, comma-separated or repeated', commaList)
-  .requiredOption('--server <url>', 'the ledger server')
+  .option('--server <url>', 'the ledger server', DEFAULT_SERVER)
   .option('--event-id <id>', 'the event id (default: a fresh random one)')
-  .action(async (o: { keyFile: string; org: string; add?: string[]; revoke?: string[]; server: string; eventId?: string }) => {
+  .option('--json', JSON_HELP);
+alias(orgKeys, '--key-file <file>', 'key', { required: '--key <file>' });
+orgKeys.action(async (o: { key: string; org: string; add?: string[]; revoke?: string[]; server: string; eventId?: string; json?: boolean }) => {
     const { orgKeysCommand } = await import('./org.ts');
-    process.exitCode = await orgKeysCommand(o, stdio);
+    process.exitCode = await orgKeysCommand({ ...o, keyFile: o.key }, stdio);
   });
 
 // ---- posting events ----
 
-program
+const post = program
   .command('post')
   .description('sign and post an unsigned event, or an array of them (one POST), from FILE ("-": stdin); v, time and org default to 1, now and the key\'s name')
   .argument('<file>', 'JSON file of an unsigned event or an array of them, or - for stdin')
-  .requiredOption('--key <file>', 'signer key file (mode 600)')
-  .requiredOption('--server <url>', 'the ledger server')
-  .action(async (file: string, o: { key: string; server: string }) => {
+  .option('--key <file>', 'signer key file (mode 600)')
+  .option('--server <url>', 'the ledger server', DEFAULT_SERVER)
+  .option('--json', JSON_HELP)
+  .action(async (file: string, o: { key: string; server: string; json?: boolean }) => {
     const { postCommand } = await import('./post.ts');
     process.exitCode = await postCommand(file, o, stdio);
   });
+alias(post, '--key-file <file>', 'key', { required: '--key <file>' });
 
-const AMOUNT_HELP = 'amount: minor units as an integer (1234) or a decimal with exactly the currency\'s fraction digits (12.34 for CNY)';
+const AMOUNT_HELP = 'amount: a decimal with exactly the currency\'s fraction digits (12.34 for CNY), or minor units as an integer (1234)';
 
-function poster(name: string, description: string): Command {
-  return program
+/** A command that signs with --key (alias --key-file) and posts to --server (default: DEFAULT_SERVER). */
+function poster(name: string, description: string, eventIdAlias = true): Command {
+  const cmd = program
     .command(name)
     .description(description)
-    .requiredOption('--key <file>', 'signer key file of the posting org (mode 600)')
-    .requiredOption('--server <url>', 'the ledger server');
+    .option('--key <file>', 'signer key file of the posting org (mode 600)')
+    .option('--server <url>', 'the ledger server', DEFAULT_SERVER)
+    .option('--json', JSON_HELP);
+  alias(cmd, '--key-file <file>', 'key', { required: '--key <file>' });
+  // --event-id names the posted event on every command; these name it --id too.
+  if (eventIdAlias) alias(cmd, '--event-id <id>', 'id');
+  return cmd;
 }
 
-poster('fund', 'open a fund (fund.open) owned by the key\'s org')
+poster('fund', 'open a fund (fund.open) owned by the key\'s org', false)
   .requiredOption('--id <fund>', 'the fund id')
   .requiredOption('--name <name>', 'the fund name')
   .requiredOption('--currency <code>', 'its currency, ISO 4217 (CNY)')
@@ -197,13 +269,15 @@ poster('fund', 'open a fund (fund.open) owned by the key\'s org')
     process.exitCode = await fundCommand(o, stdio);
   });
 
-poster('donate', 'record a donation into a fund; prints the donor\'s receipt (donation id and secret)')
+poster('donate', 'record a donation into a fund; once the ledger accepted it, prints the donor\'s receipt: a link to the donor page (the secret after #) and its QR code')
   .requiredOption('--fund <fund>', 'the fund credited')
   .requiredOption('--amount <amount>', AMOUNT_HELP)
   .requiredOption('--currency <code>', 'the currency (the fund\'s)')
   .option('--id <id>', 'the donation id (default: a fresh readable one)')
   .option('--channel <channel>', 'how it came in', 'direct')
   .option('--receipt <secret>', 'the donor\'s receipt secret (default: a fresh one, printed)')
+  .option('--qr-svg <file>', 'also write the receipt link\'s QR code to FILE as SVG (mode 600: it holds the secret)')
+  .option('--no-qr', 'no QR code in the terminal')
   .action(async (o) => {
     const { donateCommand } = await import('./charity.ts');
     process.exitCode = await donateCommand(o, stdio);
@@ -277,7 +351,8 @@ program
   .requiredOption('--log <vkey>', 'verifier key of a log to witness, named by its origin (repeatable)', repeatable)
   .option('--port <n>', 'port', '7380')
   .option('--host <h>', 'host to listen on', '127.0.0.1')
-  .action(async (o: { data: string; name: string; log: string[]; port: string; host: string }) => {
+  .option('--json', 'print one JSON line once serving (name, url, key, logs) instead of the lines')
+  .action(async (o: { data: string; name: string; log: string[]; port: string; host: string; json?: boolean }) => {
     const { witnessCommand } = await import('./witness.ts');
     await witnessCommand(o);
   });
@@ -288,7 +363,7 @@ program
   .command('verify')
   .description('fetch a donation\'s trace (every page) and verify it offline; exit 0 verified, 1 failed (also: not in the log, or the server refuses the trace), 2 usage or network error')
   .argument('<donation-id>', 'the donation id')
-  .requiredOption('--server <url>', 'the ledger server')
+  .option('--server <url>', 'the ledger server', DEFAULT_SERVER)
   .option('--log-key <key>', 'the log verifier key to trust (default: remembered for this server, or trusted on first use)')
   .option('--receipt <secret>', 'the donor\'s receipt secret: checks the donation is theirs')
   .option('--state <file>', 'where to remember the log key and the last checkpoint seen', defaultStatePath())
@@ -296,7 +371,9 @@ program
   .option('--quorum <k>', 'how many of the --witness keys must have cosigned (default: all)')
   .option('--witness-policy <file>', 'a witness policy file: {"quorum": K, "witnesses": [vkey…]} (instead of --witness/--quorum)')
   .option('--replace-log-key', 'trust --log-key (or the server\'s key) even when another key is remembered for this log or server; forgets its remembered checkpoint')
-  .action(async (id: string, o: { server: string; logKey?: string; receipt?: string; state: string; replaceLogKey?: boolean }) => {
+  .option('--json', JSON_HELP)
+  .action(async (id: string, o: { server: string; logKey?: string; receipt?: string; state: string; replaceLogKey?: boolean; json?: boolean }) => {
+    interruptible();
     const { verifyCommand } = await import('./verify.ts');
     process.exitCode = await verifyCommand(id, o, stdio);
   });

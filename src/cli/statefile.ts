@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseLogTrust, type LogTrust } from '../client/logtrust.ts';
+import { m } from './strings.ts';
 
 export type StateFile = LogTrust;
 
@@ -25,15 +26,15 @@ export function loadState(file: string): StateFile {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return parseLogTrust(null);
-    throw new StateFileError(`cannot read state file ${file}: ${(e as Error).message}`);
+    throw new StateFileError(m('state.cannotRead', { file, reason: (e as Error).message }));
   }
   let v: { version?: unknown; logs?: unknown };
   try {
     v = JSON.parse(text);
   } catch {
-    throw new StateFileError(`state file ${file} is not JSON; move it aside to start afresh`);
+    throw new StateFileError(m('state.notJson', { file }));
   }
-  if ((v?.version !== 1 && v?.version !== 2) || typeof v.logs !== 'object' || v.logs === null) throw new StateFileError(`state file ${file} has an unknown format`);
+  if ((v?.version !== 1 && v?.version !== 2) || typeof v.logs !== 'object' || v.logs === null) throw new StateFileError(m('state.unknown', { file }));
   return parseLogTrust(v);
 }
 

@@ -20,7 +20,8 @@ import { fetchTraceBundle, formatTraceTree, isProblem, verifyBundle, VerifyError
 import { ClientError, type LedgerClient } from '../client/client.ts';
 import { httpTileGetter } from '../client/tiles.ts';
 import { acceptLog, decideTrust, rememberCheckpoint, type TrustDecision } from '../client/logtrust.ts';
-import { client, formatAmount, needId, say, usage, type Io } from './common.ts';
+import { client, formatAmount, jsonText, needId, say, usage, type Io } from './common.ts';
+import { m } from './strings.ts';
 import { loadState, saveState, StateFileError } from './statefile.ts';
 import { witnessPolicyFromFlags, witnessedWords } from '../witness/cli-policy.ts';
 
@@ -35,6 +36,8 @@ export interface VerifyCliOptions {
   witness?: string[];
   quorum?: string;
   witnessPolicy?: string;
+  /** print one JSON document (README "The CLI", "--json") instead of the tree and the lines */
+  json?: boolean;
 }
 
 function netError(e: unknown): never {
@@ -62,16 +65,12 @@ async function fetchBundle(c: LedgerClient, id: string): Promise<unknown> {
 }
 
 function conflictMessage(d: Extract<TrustDecision, { kind: 'conflict' }>, server: string, state: string): string {
-  const given = d.by === 'pinned' ? `--log-key gives ${d.offered}` : `${say(server)} now gives the log key ${say(d.offered, 400)}`;
+  const given = d.by === 'pinned' ? m('trust.givenPinned', { key: d.offered }) : m('trust.givenServer', { server: say(server), key: say(d.offered, 400) });
   const was =
     d.rememberedOrigin === d.offeredOrigin
-      ? `the key remembered for log ${say(d.rememberedOrigin)} is ${say(d.remembered, 400)}`
-      : `${say(server)} was remembered serving log ${say(d.rememberedOrigin)} with key ${say(d.remembered, 400)}`;
-  return (
-    `cotc verify: ${given}, but ${was} (in ${state}): refusing. A log does not change its key: ` +
-    'another key is another log, or an impostor. If you know the log changed its key, pass --replace-log-key ' +
-    '(the new key is then trusted and the checkpoint remembered under the old one is forgotten).'
-  );
+      ? m('trust.wasLog', { origin: say(d.rememberedOrigin), key: say(d.remembered, 400) })
+      : m('trust.wasServer', { server: say(server), origin: say(d.rememberedOrigin), key: say(d.remembered, 400) });
+  return m('verify.conflict', { given, was, state });
 }
 
 export async function verifyCommand(donationId: string, o: VerifyCliOptions, io: Io): Promise<number> {
@@ -84,8 +83,8 @@ export async function verifyCommand(donationId: string, o: VerifyCliOptions, io:
       throw usage((e as Error).message);
     }
   }
-  if (o.receipt === '') throw usage('--receipt: must not be empty');
-  if (o.state === '') throw usage('--state: must not be empty');
+  if (o.receipt === '') throw usage(m('common.empty', { option: '--receipt' }));
+  if (o.state === '') throw usage(m('common.empty', { option: '--state' }));
   let state;
   try {
     state = loadState(o.state);
@@ -103,7 +102,7 @@ export async function verifyCommand(donationId: string, o: VerifyCliOptions, io:
     } catch (e) {
       netError(e);
     }
-    if (typeof info?.key !== 'string') throw usage(`--server: ${say(serverId)}/v1/log gives no log key`);
+    if (typeof info?.key !== 'string') throw usage(m('verify.noLogKey', { server: say(serverId) }));
     try {
       parseVerifierKey(info.key, `${serverId}/v1/log key`);
     } catch (e) {
@@ -122,14 +121,14 @@ export async function verifyCommand(donationId: string, o: VerifyCliOptions, io:
     }
     logKey = decision.offered;
     trusted = null;
-    io.err(`cotc verify: --replace-log-key: trusting ${say(logKey, 400)} for log ${say(decision.offeredOrigin)} instead of ${say(decision.remembered, 400)}; the checkpoint remembered under the old key is forgotten (saved in ${o.state} once this verifies)`);
+    io.err(m('verify.replacing', { key: say(logKey, 400), origin: say(decision.offeredOrigin), old: say(decision.remembered, 400), state: o.state }));
   } else {
     logKey = decision.logKey;
     trusted = decision.checkpoint;
     if (decision.source === 'tofu') {
-      io.err(`cotc verify: trusting ${say(serverId)}'s log key on first use: ${say(logKey, 400)} (remembered in ${o.state}; pass --log-key to pin one)`);
+      io.err(m('verify.tofu', { server: say(serverId), key: say(logKey, 400), state: o.state }));
     } else if (decision.source === 'remembered' && trusted && !state.servers[serverId]) {
-      io.err(`cotc verify: ${say(serverId)} serves log ${say(decision.origin)}, known from another address: checking it against the checkpoint of ${trusted.size} entries seen there`);
+      io.err(m('verify.otherAddress', { server: say(serverId), origin: say(decision.origin), size: trusted.size }));
     }
   }
 
@@ -138,26 +137,22 @@ export async function verifyCommand(donationId: string, o: VerifyCliOptions, io:
     bundle = await fetchBundle(c, id);
   } catch (e) {
     if (e instanceof ClientError && e.status === 404) {
-      io.out(`FAILED: not_in_log: donation ${id} is not in the log at ${say(serverId)}`);
-      return 1;
+      return failed(io, o, id, [{ code: 'not_in_log', message: m('verify.notInLog', { id, server: serverId }) }]);
     }
     if (e instanceof ClientError && e.code === 'bad_response' && e.status === 200) {
-      io.out(`FAILED: malformed_bundle: the server's answer is not JSON`);
-      return 1;
+      return failed(io, o, id, [{ code: 'malformed_bundle', message: m('verify.notJson') }]);
     }
     // An answer the server refuses to give about this donation (4xx/5xx with an error
     // document, e.g. 422 trace_too_large): a verification failure with the server's reason,
     // not a usage or network error. "Not now" answers (429, 503…) stay exit 2.
     if (e instanceof ClientError && e.status !== undefined && e.code !== 'bad_response' && !TRY_LATER.has(e.status)) {
-      io.out(`FAILED: ${say(e.code, 64)}: the server refuses to give the trace of donation ${id}: ${e.status} ${say(e.serverMessage ?? '', 500)}`.trimEnd());
-      return 1;
+      return failed(io, o, id, [{ code: e.code, message: m('verify.refused', { id, status: e.status, message: e.serverMessage ?? '' }).trimEnd() }]);
     }
     netError(e);
   }
 
   if (isProblem(bundle)) {
-    io.out(`FAILED: ${say(bundle.code, 64)}: ${say(bundle.message, 600)}`);
-    return 1;
+    return failed(io, o, id, [{ code: bundle.code, message: bundle.message }]);
   }
 
   let unreachable: ClientError | undefined;
@@ -195,46 +190,89 @@ export async function verifyCommand(donationId: string, o: VerifyCliOptions, io:
   try {
     tree = formatTraceTree(r, bundle as never);
   } catch (e) {
-    io.err(`cotc verify: cannot draw the path: ${say((e as Error).message, 500)}`);
+    io.err(m('verify.noTree', { reason: say((e as Error).message, 500) }));
   }
-  if (tree) io.out(tree.replace(/\n$/, ''));
+  if (tree && !o.json) io.out(tree.replace(/\n$/, ''));
 
-  const problems = [...r.problems];
+  const problems: LineProblem[] = [...r.problems];
   if (o.receipt !== undefined && r.receipt !== 'matched' && !problems.some((p) => p.code === 'receipt_mismatch')) {
-    problems.push({ code: 'receipt_mismatch', message: `the receipt secret does not open donation ${id}'s donor commitment` });
+    problems.push({ code: 'receipt_mismatch', message: m('verify.receiptMismatch', { id }) });
   }
   if (!r.ok || problems.length > 0) {
-    for (const p of problems) {
-      const where = [p.index !== undefined ? `seq ${say(p.index, 24)}` : '', p.event !== undefined ? `event ${say(p.event, 140)}` : ''].filter(Boolean).join(', ');
-      io.out(`FAILED: ${say(p.code, 64)}: ${say(p.message, 600)}${where ? ` (${where})` : ''}`);
-    }
-    if (problems.length === 0) io.out('FAILED: the bundle did not verify');
-    return 1;
+    if (problems.length === 0) problems.push({ code: 'not_verified', message: m('verify.didNotVerify') });
+    // A wrong receipt on a verified path is its own calm state (issue 12 item 1): the
+    // path is proven, only the secret is not this donation's. Still exit 1.
+    const onlyReceipt = problems.every((p) => p.code === 'receipt_mismatch');
+    return failed(io, o, id, problems, r, onlyReceipt);
   }
 
   const cp = r.checkpoint!;
   const d = r.donation;
-  const byOperator = operatorSignedLine(r);
-  if (byOperator) io.out(byOperator);
-  const parts = [
-    `donation ${id}${d ? ` of ${formatAmount(d.amount)} into ${say(d.fund)}` : ''}`,
-    `${r.nodes.length} event${r.nodes.length === 1 ? '' : 's'} on its path proven in checkpoint ${cp.size} of ${say(cp.origin)} (root ${say(cp.root, 80)}), signed by ${say(logKey, 400)}`,
-  ];
-  if (o.receipt !== undefined) parts.push('receipt matched: the donation is yours');
-  if (trusted) parts.push(`consistent with checkpoint ${trusted.size} seen before`);
-  if (r.witnesses) parts.push(witnessedWords(r.witnesses));
-  const opCount = r.operatorSigned?.length ?? 0;
-  if (opCount > 0) parts.push(`${opCount} signed with a key the log operator installed (see above)`);
-  io.out(`VERIFIED: ${parts.join('; ')}`);
-
   state = rememberCheckpoint(acceptLog(state, serverId, logKey), serverId, logKey, { size: cp.size, root: cp.root, text: (bundle as { checkpoint: string }).checkpoint });
+  let saveProblem: string | undefined;
   try {
     saveState(o.state, state);
   } catch (e) {
-    io.err(`cotc verify: verified, but cannot save ${o.state}: ${(e as Error).message}`);
+    saveProblem = m('verify.cannotSave', { state: o.state, reason: (e as Error).message });
+  }
+  if (o.json) {
+    io.out(jsonText(resultJson(id, r, problems, logKey, trusted)));
+  } else {
+    const byOperator = operatorSignedLine(r);
+    if (byOperator) io.out(byOperator);
+    const parts = [
+      d ? m('verified.donationOf', { id, amount: formatAmount(d.amount), fund: say(d.fund) }) : m('verified.donation', { id }),
+      m(r.nodes.length === 1 ? 'verified.events1' : 'verified.events', { n: r.nodes.length, size: cp.size, origin: say(cp.origin), root: say(cp.root, 80), key: say(logKey, 400) }),
+    ];
+    if (o.receipt !== undefined) parts.push(m('verified.receipt'));
+    if (trusted) parts.push(m('verified.consistent', { size: trusted.size }));
+    if (r.witnesses) parts.push(witnessedWords(r.witnesses));
+    const opCount = r.operatorSigned?.length ?? 0;
+    if (opCount > 0) parts.push(m('verified.operator', { n: opCount }));
+    io.out(`VERIFIED: ${parts.join(m('list.sep'))}`);
+  }
+  if (saveProblem) {
+    io.err(saveProblem);
     return 2;
   }
   return 0;
+}
+
+type LineProblem = { code: string; message: string; index?: number; event?: string };
+
+/** `verify --json`: one document, the same fields verified or not (README "The CLI", "--json"). */
+export function resultJson(id: string, r: VerifyResult | undefined, problems: LineProblem[], logKey?: string, trusted?: { size: number } | null): Record<string, unknown> {
+  return {
+    verified: problems.length === 0 && r?.ok === true,
+    donation: id,
+    ...(r?.donation ? { amount: r.donation.amount, fund: r.donation.fund } : {}),
+    receipt: problems.some((p) => p.code === 'receipt_mismatch') ? 'mismatch' : (r?.receipt ?? 'not_given'),
+    ...(r?.checkpoint ? { checkpoint: { origin: r.checkpoint.origin, size: r.checkpoint.size, root: r.checkpoint.root } } : {}),
+    ...(logKey ? { logKey } : {}),
+    ...(trusted ? { consistentWith: trusted.size } : {}),
+    events: r?.nodes.length ?? 0,
+    problems: problems.map((p) => ({ code: p.code, message: p.message, ...(p.index !== undefined ? { index: p.index } : {}), ...(p.event !== undefined ? { event: p.event } : {}) })),
+    operatorSigned: r?.operatorSigned ?? [],
+    ...(r?.witnesses ? { witnesses: { ok: r.witnesses.ok, quorum: r.witnesses.quorum, cosigners: r.witnesses.cosigners.map((c) => c.name) } } : {}),
+  };
+}
+
+/**
+ * A failed verification: `FAILED: <code>: <message>` lines (the code stable, the message
+ * in the CLI's language where the CLI wrote it, the verifier's English otherwise), or the
+ * --json document; exit 1. `calm`: only the receipt is wrong on a verified path.
+ */
+function failed(io: Io, o: VerifyCliOptions, id: string, problems: LineProblem[], r?: VerifyResult, calm = false): number {
+  if (o.json) {
+    io.out(jsonText(resultJson(id, r, problems)));
+    return 1;
+  }
+  if (calm) io.out(m('verify.calmMismatch', { id }));
+  for (const p of problems) {
+    const where = [p.index !== undefined ? m('where.seq', { seq: say(p.index, 24) }) : '', p.event !== undefined ? m('where.event', { event: say(p.event, 140) }) : ''].filter(Boolean).join(', ');
+    io.out(`FAILED: ${say(p.code, 64)}: ${say(p.message, 600)}${where ? ` (${where})` : ''}`);
+  }
+  return 1;
 }
 
 /**
@@ -248,11 +286,8 @@ export function operatorSignedLine(r: VerifyResult): string {
   const byId = new Map(r.nodes.map((n) => [n.event, n]));
   const shown = ids.slice(0, 20).map((e) => {
     const n = byId.get(e);
-    return n?.signer ? `${say(e, 140)} (signed as ${say(n.signer.org)})` : say(e, 140);
+    return n?.signer ? m('operator.signedAs', { event: say(e, 140), org: say(n.signer.org) }) : say(e, 140);
   });
-  const more = ids.length > shown.length ? `, and ${ids.length - shown.length} more` : '';
-  return (
-    `WARNING: ${ids.length} event${ids.length === 1 ? '' : 's'} signed with a key the log operator installed for the org, not by the org itself: ` +
-    `${shown.join(', ')}${more}. The operator, not the org, may hold such a key.`
-  );
+  const more = ids.length > shown.length ? m('operator.more', { n: ids.length - shown.length }) : '';
+  return `WARNING: ${m(ids.length === 1 ? 'operator.warning1' : 'operator.warning', { n: ids.length, list: shown.join(', '), more })}`;
 }

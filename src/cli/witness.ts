@@ -1,16 +1,18 @@
 // `cotc witness --data DIR --name NAME --log VKEY [--log …] [--port N] [--host H]`: a C2SP
 // tlog-witness v1.0.0 server (src/witness/). Prints its cosignature verifier key, which is
 // what log operators pass to `serve --witness URL=VKEY` and donors to `verify --witness VKEY`.
-import { usage } from './common.ts';
+import { jsonText, usage } from './common.ts';
+import { stopOnSignal } from './shutdown.ts';
+import { m } from './strings.ts';
 
-export interface WitnessCliOptions { data: string; name: string; log: string[]; port: string; host: string }
+export interface WitnessCliOptions { data: string; name: string; log: string[]; port: string; host: string; json?: boolean }
 
 export async function witnessCommand(o: WitnessCliOptions): Promise<void> {
   const port = Number(o.port);
-  if (!/^[0-9]{1,5}$/.test(o.port) || port > 65535) throw usage(`--port: ${o.port} is not a port number`);
-  if (!o.log || o.log.length === 0) throw usage('--log: give the verifier key of at least one log to witness');
+  if (!/^[0-9]{1,5}$/.test(o.port) || port > 65535) throw usage(m('common.notPort', { option: '--port', value: o.port }));
+  if (!o.log || o.log.length === 0) throw usage(m('witness.noLog'));
   const { ed25519Verifier, isValidName } = await import('@cotc/tlog');
-  if (!isValidName(o.name)) throw usage('--name: a key name (no spaces, no "+"), e.g. witness.example.org/w1');
+  if (!isValidName(o.name)) throw usage(m('witness.badName'));
   o.log.forEach((k, i) => {
     try {
       ed25519Verifier(k, `--log[${i}]`);
@@ -20,13 +22,12 @@ export async function witnessCommand(o: WitnessCliOptions): Promise<void> {
   });
   const { startWitness } = await import('../witness/server.ts');
   const w = await startWitness({ dir: o.data, name: o.name, logs: o.log, port, host: o.host });
-  console.log(`cotc: witness ${w.witness.name} at ${w.url} (POST ${w.url}/add-checkpoint)`);
-  console.log(`cotc: witness key ${w.witness.verifierKey}`);
-  for (const l of w.witness.logs()) console.log(`cotc: witnessing ${l.origin} (cosigned up to size ${l.size})`);
-  const stop = async () => {
-    await w.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  if (o.json) {
+    console.log(jsonText({ name: w.witness.name, url: w.url, addCheckpoint: `${w.url}/add-checkpoint`, key: w.witness.verifierKey, logs: w.witness.logs().map((l) => ({ origin: l.origin, size: l.size })) }));
+  } else {
+    console.log(m('witness.serving', { name: w.witness.name, url: w.url }));
+    console.log(m('witness.key', { key: w.witness.verifierKey }));
+    for (const l of w.witness.logs()) console.log(m('witness.log', { origin: l.origin, size: l.size }));
+  }
+  stopOnSignal(() => w.close());
 }

@@ -29,6 +29,16 @@ test('a clean data directory audits clean, and again consistently', async () => 
   const c2 = capture();
   assert.is(await auditCommand({ data: dir, state }, c2.out, c2.out), 0, c2.text());
   assert.match(c2.text(), /consistent with checkpoint 8 seen before/);
+  // --json: the same facts as one document, nothing else on out.
+  const c3 = capture();
+  assert.is(await auditCommand({ data: dir, state, json: true }, c3.out, () => {}), 0, c3.text());
+  assert.is(c3.lines.length, 1, c3.text());
+  const j = JSON.parse(c3.lines[0]!);
+  assert.is(j.clean, true);
+  assert.is(j.size, 8);
+  assert.is(j.checkpoint.size, 8);
+  assert.is(j.consistentWith, 8);
+  assert.equal(j.problems, []);
 });
 
 test('one altered stored entry: exit 1 naming its seq', async () => {
@@ -46,6 +56,11 @@ test('one altered stored entry: exit 1 naming its seq', async () => {
   const c = capture();
   assert.is(await auditCommand({ data: dir, state: path.join(tempDir(), 's.json') }, c.out, c.out), 1, c.text());
   assert.match(c.text(), /PROBLEM at seq (4|5): (signature|chain)/);
+  const j = capture();
+  assert.is(await auditCommand({ data: dir, state: path.join(tempDir(), 's.json'), json: true }, j.out, () => {}), 1, j.text());
+  const doc = JSON.parse(j.lines[0]!);
+  assert.is(doc.clean, false);
+  assert.ok([4, 5].includes(doc.problems[0].seq), j.text());
 });
 
 test('a forked history (two copies of a data directory that diverge) is caught', async () => {

@@ -25,13 +25,13 @@ interface Run {
 // Most runs call node with tsx's loader on the CLI's entry point, which is what
 // `pnpm cotc` runs, minus pnpm's and tsx's own start-up (about a second each on a busy
 // machine); the keygen test goes through `pnpm --silent cotc` itself.
-function cli(args: string[], input?: string, viaPnpm = false): Promise<Run> {
+function cli(args: string[], input?: string, viaPnpm = false, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
     const [cmd, pre] = viaPnpm ? ['pnpm', ['--silent', 'cotc']] : [process.execPath, ['--import', 'tsx', 'src/cli/main.ts']];
     const child = execFile(
       cmd,
       [...pre, ...args],
-      { cwd: ROOT, env: { ...process.env, XDG_STATE_HOME: stateHome, FORCE_COLOR: '0' }, timeout: 60_000 },
+      { cwd: ROOT, env: { ...process.env, XDG_STATE_HOME: stateHome, FORCE_COLOR: '0', ...env }, timeout: 60_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1) : 0;
         resolve({ code, out: stdout, err: stderr });
@@ -210,16 +210,29 @@ test('donate prints the donor\'s receipt; the commitment opens with it', async (
   const m = /receipt: donation (\S+) secret (\S+)/.exec(d.out);
   assert.ok(m, show(d));
   [, donationId, secret] = m!;
-  assert.match(d.out, /CNY 100\.00 \(10000 minor units\)/);
+  // Major units with the currency, never minor units (issue 12 item 11).
+  assert.match(d.out, /donation \S+: CNY 100\.00 into general/);
+  assert.not.match(d.out, /minor units|10000/);
   assert.match(d.out, new RegExp(`accepted donation ${donationId}: seq \\d+`));
+  // The receipt only after the ledger accepted the donation (issue 12 item 7), as a link
+  // with the secret in the fragment, and a QR code.
+  assert.ok(d.out.indexOf('accepted donation') < d.out.indexOf('receipt: donation'), show(d));
+  assert.ok(d.out.includes(`${server.url}/donations/${donationId}#secret=${secret}`), show(d));
+  assert.match(d.out, /[▀▄█]{20}/);
   const ev = await server.client.get<{ entry: { data: string } }>(`/v1/events/${donationId}`);
   const entry = JSON.parse(Buffer.from(ev.entry.data, 'base64').toString('utf8'));
   assert.is(entry.event.body.donor, donorCommitment(donationId, secret));
   assert.equal(entry.event.body.amount, { currency: 'CNY', value: '10000' });
   assert.is(entry.event.body.channel, 'goods-for-good');
   assert.is(d2.code, 0, show(d2));
-  assert.not.match(d2.out, /receipt: donation/);
   assert.match(d2.out, /accepted donation gift-2/);
+  assert.ok(d2.out.includes(`${server.url}/donations/gift-2#secret=my-own-secret`), show(d2));
+  // A rejected donation has no receipt.
+  const rej = await cli(['donate', ...key, '--fund', 'no-such-fund', '--amount', '1.00', '--currency', 'CNY', '--id', 'gift-nowhere']);
+  assert.is(rej.code, 1, show(rej));
+  assert.match(rej.out, /rejected donation gift-nowhere: 422 unknown_fund/);
+  assert.match(rej.out, /no receipt: donation gift-nowhere is not in the log/);
+  assert.not.match(rej.out, /secret|#secret=|[▀▄█]/);
 });
 
 test('org keys; transfer and disburse (with a receipt file, hashed locally), then confirm by the payee', async () => {
@@ -257,6 +270,54 @@ test('org keys; transfer and disburse (with a receipt file, hashed locally), the
   assert.match(wrong.err, /--evidence-file: cannot read .*no-such\.jpg: no such file/);
   const fund = await server.client.get<{ balance?: unknown }>('/v1/funds/general');
   assert.ok(fund);
+});
+
+test('--json: one document per command, the same facts; old option spellings still work', async () => {
+  const key = ['--key-file', file('charity-a.key'), '--server', server.url];
+  const [fund, dup, don, kg] = await Promise.all([
+    cli(['fund', ...key, '--id', 'json-fund', '--name', 'JSON fund', '--currency', 'CNY', '--purpose', 'p', '--event-id', 'open-json', '--json']),
+    cli(['post', file('one.json'), '--key', file('charity-a.key'), '--server', server.url, '--json']),
+    cli(['donate', ...key, '--fund', 'general', '--amount', '1.00', '--currency', 'CNY', '--event-id', 'gift-json', '--receipt', 'json-secret', '--json']),
+    cli(['keygen', '--name', 'json-org', '--out', file('json-org.key'), '--json']),
+  ]);
+  assert.is(fund.code, 0, show(fund));
+  const f = JSON.parse(fund.out);
+  assert.is(f.results.length, 1);
+  assert.is(f.results[0].type, 'fund.open');
+  assert.is(f.results[0].id, 'open-json');
+  assert.is(f.results[0].accepted, true);
+  assert.is(typeof f.results[0].seq, 'number');
+  assert.match(f.results[0].leafHash, /^[0-9a-f]{64}$/);
+  assert.is(dup.code, 1, show(dup));
+  assert.equal(JSON.parse(dup.out).results[0].error.code, 'duplicate_id');
+  assert.is(don.code, 0, show(don));
+  const d = JSON.parse(don.out);
+  assert.is(d.receipt.id, 'gift-json');
+  assert.is(d.receipt.link, `${server.url}/donations/gift-json#secret=json-secret`);
+  assert.equal(d.donation.amount, { currency: 'CNY', value: '100' });
+  assert.is(kg.code, 0, show(kg));
+  const k = JSON.parse(kg.out);
+  assert.is(k.file, file('json-org.key'));
+  assert.match(k.verifierKey, /^json-org\+[0-9a-f]{8}\+/);
+  // Nothing but the document on stdout.
+  for (const r of [fund, dup, don, kg]) assert.is(r.out.trim().split('\n').length, 1, show(r));
+});
+
+test('LANG: the CLI speaks Chinese and Thai; amounts in major units', async () => {
+  const args = ['disburse', '--key', file('charity-a.key'), '--server', server.url, '--fund', 'general', '--amount', '12.3', '--currency', 'CNY', '--payee', 'p', '--purpose', 'x'];
+  const [zh, th, over] = await Promise.all([
+    cli(args, undefined, false, { LANG: 'zh_CN.UTF-8', LC_ALL: '' }),
+    cli(args, undefined, false, { LANG: 'th_TH.UTF-8', LC_ALL: '' }),
+    cli(['disburse', '--key', file('charity-a.key'), '--server', server.url, '--fund', 'general', '--amount', '99999.00', '--currency', 'CNY', '--payee', 'p', '--purpose', 'x'], undefined, false, { LANG: 'zh_CN.UTF-8', LC_ALL: '' }),
+  ]);
+  assert.is(zh.code, 2, show(zh));
+  assert.match(zh.err, /--amount：".*" 有 1 位小数，CNY 是 2 位/);
+  assert.is(th.code, 2, show(th));
+  assert.match(th.err, /--amount: ".*" มีทศนิยม 1 ตำแหน่ง/);
+  assert.is(over.code, 1, show(over));
+  assert.match(over.out, /付款 \S+：CNY 99999\.00，从 general 付给 p/);
+  // The server's words are the server's (English), in major units with the currency.
+  assert.match(over.out, /已拒绝 disbursement \S+：422 overdraft：fund general holds CNY \d+\.\d\d, less than CNY 99999\.00/);
 });
 
 test('teardown', async () => {

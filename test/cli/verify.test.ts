@@ -130,6 +130,36 @@ test('a real donation verifies with its path and amounts; receipts; unknown dona
   assert.match(off.err, /--server: cannot reach http:\/\/127\.0\.0\.1:\d+/);
 });
 
+test('--json: one document, verified or not; a wrong receipt on a proven path is said calmly', async () => {
+  const [ok, wrong, unknown, calm] = await Promise.all([
+    cli(['verify', DONATION, '--server', server.url, '--state', stateFile(), '--receipt', SECRET, '--json']),
+    cli(['verify', DONATION, '--server', server.url, '--state', stateFile(), '--receipt', 'not-my-secret', '--json']),
+    cli(['verify', 'no-such-gift', '--server', server.url, '--state', stateFile(), '--json']),
+    cli(['verify', DONATION, '--server', server.url, '--state', stateFile(), '--receipt', 'not-my-secret']),
+  ]);
+  assert.is(ok.code, 0, show(ok));
+  const j = JSON.parse(ok.out);
+  assert.is(j.verified, true);
+  assert.is(j.donation, DONATION);
+  assert.equal(j.amount, { currency: 'CNY', value: '10000' });
+  assert.is(j.receipt, 'matched');
+  assert.is(j.checkpoint.size, 9);
+  assert.is(j.events, 4);
+  assert.equal(j.problems, []);
+  assert.is(wrong.code, 1, show(wrong));
+  const w = JSON.parse(wrong.out);
+  assert.is(w.verified, false);
+  assert.is(w.receipt, 'mismatch');
+  assert.equal(w.problems.map((p: { code: string }) => p.code), ['receipt_mismatch']);
+  assert.is(unknown.code, 1, show(unknown));
+  assert.equal(JSON.parse(unknown.out).problems.map((p: { code: string }) => p.code), ['not_in_log']);
+  for (const r of [ok, wrong, unknown]) assert.is(r.out.trim().split('\n').length, 1, show(r));
+  // Without --json: the tree, then the calm words, then the stable FAILED line (issue 12 item 1).
+  assert.is(calm.code, 1, show(calm));
+  assert.match(calm.out, /This receipt does not match donation gift-verify-1\. The path of the money above is verified/);
+  assert.match(calm.out, /FAILED: receipt_mismatch: /);
+});
+
 // A proxy in front of the real server that alters the trace bundle; the mode is the
 // first path segment of the URL the CLI is given (http://proxy/<mode>).
 type Bundle = {

@@ -9,8 +9,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { shellHtml } from '../../src/web/html.ts';
 import { TABLES, en, matchLanguage, setLanguage, t, type MessageId } from '../../src/web/strings.ts';
+import { CLI_TABLES, en as cliEn, m, setCliLanguage, type CliMessageId } from '../../src/cli/strings.ts';
+import { envLanguage, localeLanguage } from '../../src/cli/lang.ts';
 
 const CLIENT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'web', 'client');
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli');
 const holes = (s: string) => [...s.matchAll(/\{([a-zA-Z]+)\}/g)].map((m) => m[1]).sort();
 
 test('every table has every key, the same placeholders, and its own words', () => {
@@ -27,6 +30,38 @@ test('every table has every key, the same placeholders, and its own words', () =
   }
   assert.match(TABLES.th['status.verified'], /[\u0e00-\u0e7f]/);
   assert.match(TABLES['zh-CN']['status.verified'], /[\u4e00-\u9fff]/);
+});
+
+test('the CLI\'s tables: every key, the same placeholders, and their own words', () => {
+  const keys = Object.keys(cliEn).sort();
+  for (const [lang, table] of Object.entries(CLI_TABLES)) {
+    assert.equal(Object.keys(table).sort(), keys, lang);
+    if (lang === 'en') continue;
+    for (const k of keys as CliMessageId[]) {
+      assert.equal(holes(table[k]), holes(cliEn[k]), `cli ${lang} ${k}: placeholders`);
+      // Option names, markers and placeholders read the same everywhere; words do not.
+      const letters = cliEn[k].replace(/\{[a-zA-Z]+\}/g, '').replace(/--[a-z][a-z0-9-]*/g, '').replace(/\bcotc( [a-z]+)?:/g, '').replace(/[^A-Za-z]/g, '');
+      if (letters.length >= 2) assert.is.not(table[k], cliEn[k], `cli ${lang} ${k} is still English`);
+    }
+  }
+});
+
+test('the CLI follows LC_ALL, LC_MESSAGES, LANG (POSIX order); C is English', () => {
+  assert.is(localeLanguage('zh_CN.UTF-8'), 'zh-CN');
+  assert.is(localeLanguage('th_TH.UTF-8'), 'th');
+  assert.is(localeLanguage('C.UTF-8'), 'en');
+  assert.is(localeLanguage('de_DE.UTF-8'), null);
+  assert.is(envLanguage({ LANG: 'th_TH.UTF-8' }), 'th');
+  assert.is(envLanguage({ LANG: 'th_TH.UTF-8', LC_ALL: 'zh_CN.UTF-8' }), 'zh-CN');
+  assert.is(envLanguage({ LANG: 'en_US.UTF-8', LC_MESSAGES: 'zh_CN.UTF-8' }), 'zh-CN');
+  assert.is(envLanguage({ LANG: 'de_DE.UTF-8' }), 'en');
+  assert.is(envLanguage({ LANG: 'de_DE.UTF-8', LANGUAGE: 'fr:th' }), 'th');
+  assert.is(envLanguage({ LANG: 'C', LANGUAGE: 'th' }), 'en');
+  assert.is(envLanguage({}), 'en');
+  setCliLanguage('zh-CN');
+  assert.is(m('common.empty', { option: '--name' }), '--name：不能为空');
+  setCliLanguage('en');
+  assert.is(m('common.empty', { option: '--name' }), '--name: must not be empty');
 });
 
 test('languages are matched from BCP 47 tags; t() follows setLanguage', () => {
@@ -112,6 +147,76 @@ test('no client source shows a user-visible literal bypassing the tables', () =>
   const texts = [...shellHtml('server', 'v').replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/g, '').matchAll(/>([^<]+)</g)].map((m) => m[1]!.trim()).filter(Boolean);
   assert.ok(texts.length >= 4, texts.join('|'));
   for (const x of texts) assert.ok(values.has(x), `shell text not from the table: ${x}`);
+  assert.equal(found, []);
+});
+
+/** Calls whose string arguments are not shown to a person as the CLI's words. */
+const CLI_EXEMPT_CALLS = /^(m|Error|TypeError|RangeError|Option|require|alias)$/;
+const CLI_EXEMPT_METHODS = /^(option|requiredOption|description|argument|command|addHelpText|startsWith|endsWith|includes|test|split|join|replace|replaceAll|get|has|resolve)$/;
+/** Arguments that name things, not words: parseVerifierKey(key, 'what it is') names the value in its own (English) error. */
+const CLI_EXEMPT_NAMERS = /^(parseVerifierKey|parseSignerKey|ed25519Verifier)$/;
+
+/**
+ * Sentences in a CLI source that bypass the tables: any string or template literal with
+ * two words in a row (or a word glued to a placeholder by a space) outside m(), Error
+ * constructors (impossible states, thrown loudly) and commander's --help text (its calls,
+ * and constants named *_HELP). Option
+ * names, the `cotc <command>:` prefix and the stable line markers are not words.
+ */
+export function cliBypasses(file: string, source: string): string[] {
+  const sf = ts.createSourceFile(file, source, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const out: string[] = [];
+  const wordy = (text: string) => {
+    const x = text
+      .replace(/--[a-z][a-z0-9-]*( <[a-z-]+>)?/g, ' ')
+      .replace(/\bcotc( [a-z]+)?:/g, ' ')
+      .replace(/\b(VERIFIED|FAILED|PROBLEM|WARNING):/g, ' ');
+    return /[A-Za-z]{2,}[,:;.!?'’)]*\s+[("'“]?[A-Za-z]{2,}/.test(x) || /(^\s+[A-Za-z]{3,})|([A-Za-z]{3,}\s+$)/.test(x);
+  };
+  const visit = (n: ts.Node, exempt: boolean) => {
+    if (ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) return;
+    // --help text kept in a constant: `const AMOUNT_HELP = '…'` (commander's help is English).
+    if (ts.isVariableDeclaration(n) && /_HELP$/.test(n.name.getText(sf))) exempt = true;
+    if (ts.isCallExpression(n) || ts.isNewExpression(n)) {
+      const e = n.expression;
+      const name = ts.isPropertyAccessExpression(e) ? e.name.text : e.getText(sf);
+      if (e.kind === ts.SyntaxKind.ImportKeyword || (ts.isPropertyAccessExpression(e) ? CLI_EXEMPT_METHODS.test(name) : CLI_EXEMPT_CALLS.test(name) || CLI_EXEMPT_NAMERS.test(name))) exempt = true;
+    }
+    if (!exempt) {
+      const texts = ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n) ? [n.text] : ts.isTemplateExpression(n) ? [n.head.text, ...n.templateSpans.map((x) => x.literal.text)] : [];
+      for (const x of texts) if (wordy(x)) out.push(`${path.basename(file)}:${sf.getLineAndCharacterOfPosition(n.getStart()).line + 1} ${JSON.stringify(x)}`);
+    }
+    ts.forEachChild(n, (c) => visit(c, exempt));
+  };
+  visit(sf, false);
+  return out;
+}
+
+test('the CLI scan catches a sentence that bypasses the tables (it can fail)', () => {
+  const bad = [
+    `io.out('donation accepted')`,
+    `throw usage(\`\${option}: must not be empty\`)`,
+    `const given = x ? \`--log-key gives \${k}\` : 'the server gives';`,
+    `err(\`cotc audit: trusting \${id}\`)`,
+    `io.out(\`accepted \${what}\`)`,
+  ];
+  for (const src of bad) assert.ok(cliBypasses('x.ts', src).length >= 1, src);
+  const good = [
+    `io.out(m('donate.receipt', { id }))`,
+    `throw new Error(\`impossible: fund \${id} has no lots\`)`,
+    `program.option('--data <dir>', 'data directory to create')`,
+    `io.out(\`FAILED: \${code}: \${message}\`)`,
+    `throw usage(\`--server: \${e.message}\`)`,
+    `const f = path.join(dir, 'log.key')`,
+  ];
+  for (const src of good) assert.equal(cliBypasses('x.ts', src), [], src);
+});
+
+test('no CLI source prints a sentence bypassing the tables', () => {
+  const files = fs.readdirSync(CLI).filter((f) => f.endsWith('.ts') && !/^strings/.test(f));
+  assert.ok(files.length >= 12, files.join());
+  const found: string[] = [];
+  for (const f of files) found.push(...cliBypasses(f, fs.readFileSync(path.join(CLI, f), 'utf8')));
   assert.equal(found, []);
 });
 

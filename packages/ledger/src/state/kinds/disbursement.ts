@@ -1,6 +1,7 @@
 // disbursement (DESIGN.md "Bodies", "FIFO"): the fund's owner pays a payee; the lots it
 // takes from the front leave the ledger, and its facts keep them (a reversal returns them).
 import { reject } from '../../errors.ts';
+import { formatAmount } from '../../amount.ts';
 import { donationsOf, parseValue } from '../util.ts';
 import { commitTake, getFund, planTake, takesToEffects } from '../queue.ts';
 import { fundKey } from '../codec.ts';
@@ -21,7 +22,7 @@ export const disbursement: EventKind<'disbursement'> = {
     }
     const value = parseValue(b.amount.value);
     if (value === null) return reject('bad_amount', `amount ${b.amount.value} is not an integer in 1..2^63-1`);
-    if (value > f.balance) return reject('overdraft', `fund ${f.id} holds ${f.balance}, less than ${value}`);
+    if (value > f.balance) return reject('overdraft', `fund ${f.id} holds ${formatAmount({ currency: f.currency, value: f.balance.toString() })}, less than ${formatAmount(b.amount)}`);
     const takes = planTake(tx, f, value);
     const effects = takesToEffects(takes);
     const facts = {

@@ -2,6 +2,7 @@
 // fund of the same currency; the lots it takes from the front arrive at the back of the
 // destination one for one, each now via the transfer (never merged).
 import { reject } from '../../errors.ts';
+import { formatAmount } from '../../amount.ts';
 import { MAX_VALUE } from '../types.ts';
 import { donationsOf, parseValue } from '../util.ts';
 import { append, commitTake, getFund, planTake, takesToEffects } from '../queue.ts';
@@ -36,7 +37,7 @@ export const transfer: EventKind<'transfer'> = {
     const value = parseValue(b.amount.value);
     if (value === null) return reject('bad_amount', `amount ${b.amount.value} is not an integer in 1..2^63-1`);
     if (to.balance + value > MAX_VALUE) return reject('bad_amount', `the balance of ${to.id} would exceed 2^63-1`);
-    if (value > from.balance) return reject('overdraft', `fund ${from.id} holds ${from.balance}, less than ${value}`);
+    if (value > from.balance) return reject('overdraft', `fund ${from.id} holds ${formatAmount({ currency: from.currency, value: from.balance.toString() })}, less than ${formatAmount(b.amount)}`);
     const takes = planTake(tx, from, value);
     const effects = takesToEffects(takes);
     const first = to.tail;
