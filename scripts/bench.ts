@@ -14,6 +14,7 @@ const benches: Record<string, string> = {
   audit: './bench-audit.ts',
   scale: './bench-scale.ts',
   verify: './bench-verify.ts', // verifyBundle on 100/1,000/10,000-entry bundles, node and Chromium (scripts/bench-verify.ts)
+  mirror: './bench-mirror.ts', // tile, entry bundle, trace bundle and checkpoint reads from nginx serving `cotc mirror` vs the API (scripts/bench-mirror.ts)
   map: './bench-map.ts', // the state map on LevelDB: update per 1000 changes, proof size, proofs/s, strides (scripts/bench-map.ts)
 };
 const name = process.argv[2] ?? 'tlog';
