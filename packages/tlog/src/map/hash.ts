@@ -89,3 +89,15 @@ export function comparePaths(a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < MAP_HASH_SIZE; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return 0;
 }
+
+/** 32 bytes from 64 lowercase hex digits at `at` of `s`, which the caller has already
+ * matched against /[0-9a-f]{64}/ (no checks here: this is the hot path of page decoding). */
+export function hex32At(s: string, at = 0): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) {
+    const hi = s.charCodeAt(at + 2 * i);
+    const lo = s.charCodeAt(at + 2 * i + 1);
+    out[i] = ((hi < 97 ? hi - 48 : hi - 87) << 4) | (lo < 97 ? lo - 48 : lo - 87);
+  }
+  return out;
+}

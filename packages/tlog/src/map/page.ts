@@ -10,8 +10,8 @@
 // stands for ≥ 2 records (one record is its leaf, in the slot above; none is an empty
 // slot). Pages are immutable: a page is written once, under the version of the batch that
 // made it, and never overwritten, so every retained root keeps its proofs.
-import { fromHex, hex } from '../bytes.ts';
-import { MAP_EMPTY, mapLeafHash, mapNodeHash } from './hash.ts';
+import { hex } from '../bytes.ts';
+import { MAP_EMPTY, hex32At, mapLeafHash, mapNodeHash } from './hash.ts';
 
 export const MAP_STRIDES = [1, 2, 4, 8] as const;
 export type MapStride = (typeof MAP_STRIDES)[number];
@@ -84,9 +84,9 @@ export function encodeChild(c: Child): unknown {
 }
 
 export function decodeChild(x: unknown, where: string): Child {
-  if (typeof x === 'string' && HEX128.test(x)) return { kind: 'leaf', path: fromHex(x.slice(0, 64)), valueHash: fromHex(x.slice(64)) };
+  if (typeof x === 'string' && HEX128.test(x)) return { kind: 'leaf', path: hex32At(x, 0), valueHash: hex32At(x, 64) };
   if (Array.isArray(x) && x.length === 2 && Number.isSafeInteger(x[0]) && x[0] >= 0 && typeof x[1] === 'string' && HEX64.test(x[1])) {
-    return { kind: 'page', version: x[0], hash: fromHex(x[1]) };
+    return { kind: 'page', version: x[0], hash: hex32At(x[1]) };
   }
   throw new MapCorruptError(`map: malformed child in ${where}`, where);
 }

@@ -13,8 +13,8 @@
 // The verifier follows §5 step by step; each failure is a problem with a stable code. It
 // never throws on a bad proof (only on a caller's bad argument: a key or value that is not
 // a string, a root that is not 32 bytes).
-import { fromHex, utf8 } from '../bytes.ts';
-import { MAP_DEPTH, MAP_EMPTY, commonPrefixBits, mapLeafHash, mapNodeHash, mapPath, mapValueHash, pathBit } from './hash.ts';
+import { utf8 } from '../bytes.ts';
+import { MAP_DEPTH, MAP_EMPTY, commonPrefixBits, hex32At, mapLeafHash, mapNodeHash, mapPath, mapValueHash, pathBit } from './hash.ts';
 
 export interface MapProof {
   siblings: Array<string | null>;
@@ -91,7 +91,7 @@ export function verifyMapProofHashes(root: Uint8Array, path: Uint8Array, valueHa
       return fail('map_proof_malformed', 'leaf is not {"path", "valueHash"}');
     }
     if (!HEX64.test(l.path) || !HEX64.test(l.valueHash)) return fail('map_proof_malformed', 'leaf.path or leaf.valueHash is not 64 lowercase hex digits');
-    leaf = { path: fromHex(l.path), valueHash: fromHex(l.valueHash) };
+    leaf = { path: hex32At(l.path), valueHash: hex32At(l.valueHash) };
   }
   const depth = sibs.length;
   // Step 2 — canonical form: EMPTY has one spelling, and the terminal sits as high as it
@@ -113,7 +113,7 @@ export function verifyMapProofHashes(root: Uint8Array, path: Uint8Array, valueHa
   let h = valueHash !== null ? mapLeafHash(path, valueHash) : leaf !== null ? mapLeafHash(leaf.path, leaf.valueHash) : MAP_EMPTY;
   for (let i = 0; i < depth; i++) {
     const s = sibs[i];
-    const sib = s === null ? MAP_EMPTY : fromHex(s as string);
+    const sib = s === null ? MAP_EMPTY : hex32At(s as string);
     // The node at depth d−i is the child of its parent on side bit (d−i−1) of the path.
     h = pathBit(path, depth - 1 - i) === 1 ? mapNodeHash(sib, h) : mapNodeHash(h, sib);
   }
