@@ -211,6 +211,30 @@ test('any change to a proof fails verification, and the reference checker agrees
   );
 });
 
+test('every flipped bit of every byte of a proof\'s JSON text fails (to parse, or to verify)', async () => {
+  await fc.assert(
+    fc.asyncProperty(strideArb, batchArb(60), fc.nat(59), fc.nat(7), async (stride, batch, ki, bitNo) => {
+      const r = await run(stride, [batch]);
+      const root = r.roots[1]!;
+      const k = keyOf(ki);
+      const [g] = await proveMap(r.store, root, [k], { stride });
+      const value = r.states[1]!.get(k) ?? null;
+      const text = JSON.stringify(g!.proof);
+      for (let i = 0; i < text.length; i++) {
+        const t = text.slice(0, i) + String.fromCharCode(text.charCodeAt(i) ^ (1 << bitNo)) + text.slice(i + 1);
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(t);
+        } catch {
+          continue;
+        }
+        assert.not.ok(verifyMapProof(root.hash, k, value, parsed).ok, `byte ${i} bit ${bitNo}: ${t}`);
+      }
+    }),
+    { numRuns: 40 },
+  );
+});
+
 test('each problem code for its failure, in check order; hostile shapes never throw', () => {
   const recs = new Map([...Array(30).keys()].map((i) => [keyOf(i), valOf(i)]));
   const root = refRoot(recs);
