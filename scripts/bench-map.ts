@@ -210,15 +210,16 @@ for (const s of STRIDES) {
 console.log(`Strides at ${label(COMPARE)} records (batches of ${BATCH} changes: 500 new, 300 changed, 200 deleted; medians of ${BATCHES}):\n`);
 console.log(table(['stride', 'arity', `build ${label(COMPARE)} s`, 'update ms/batch', 'commit ms/batch', 'reads/batch', 'records/batch', 'KiB/batch', 'proof bytes', 'proofs/s cold', 'proofs/s cached'], cmpRows));
 
-const rows: Array<Array<string | number>> = [];
 const stride = Number(arg('--stride', '4')) as MapStride;
+const headers = ['records', 'build s', 'update ms/batch', 'commit ms/batch', 'reads/batch', 'records/batch', 'KiB/batch', 'siblings/proof', 'proof bytes (JSON)', 'proofs/s cold', 'proofs/s cached', 'verify/s', 'update in SHA-256 ops', 'cached proof in SHA-256 ops'];
+console.log(`\nStride ${stride} (${2 ** stride}-ary pages) by map size (each row printed when measured; load average then in the last column):\n`);
+console.log(table([...headers, 'load'], []));
 for (const n of SIZES) {
   const b = await build(n, stride);
   const f = await measure(b, stride);
-  rows.push([label(n), (b.buildMs / 1000).toFixed(1), f.updateMs, f.commitMs, f.reads, f.records, Math.round(f.bytes / 1024), f.siblings.toFixed(1), f.proofBytes, f.proveCold, f.proveWarm, f.verify, Math.round((f.updateMs / 1000) * sha.noble), (sha.noble / f.proveWarm).toFixed(1)]);
+  const row = [label(n), (b.buildMs / 1000).toFixed(1), f.updateMs, f.commitMs, f.reads, f.records, Math.round(f.bytes / 1024), f.siblings.toFixed(1), f.proofBytes, f.proveCold, f.proveWarm, f.verify, Math.round((f.updateMs / 1000) * sha.noble), (sha.noble / f.proveWarm).toFixed(1), os.loadavg()[0]!.toFixed(1)];
+  console.log(table([...headers, 'load'], [row]).split('\n')[2]);
   await drop(b);
 }
-console.log(`\nStride ${stride} (${2 ** stride}-ary pages) by map size:\n`);
-console.log(table(['records', 'build s', 'update ms/batch', 'commit ms/batch', 'reads/batch', 'records/batch', 'KiB/batch', 'siblings/proof', 'proof bytes (JSON)', 'proofs/s cold', 'proofs/s cached', 'verify/s', 'update in SHA-256 ops', 'cached proof in SHA-256 ops'], rows));
-console.log('\n(The last two columns divide by the baseline measured in this run, so they hold on a loaded machine: an update costing N SHA-256 ops takes N / (ops/s) seconds on any machine with that hashing speed.)');
+console.log('\n(The SHA-256 columns divide by the baseline measured in this run, so they hold on a loaded machine: an update costing N SHA-256 ops takes N / (ops/s) seconds on any machine with that hashing speed.)');
 console.log(`\nLoad average at end: ${loadavg()}`);
