@@ -93,7 +93,14 @@ export async function mirrorCommand(o: MirrorCommandOptions, io = { out: (s: str
       } finally {
         await log.close();
       }
-      if (o.follow && !stop) await new Promise<void>((r) => ((wake = r), setTimeout(r, interval * 1000)));
+      if (o.follow && !stop) {
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((r) => {
+          wake = r;
+          timer = setTimeout(r, interval * 1000);
+        });
+        clearTimeout(timer); // woken by a signal: nothing left to keep the process up
+      }
     } while (o.follow && !stop);
   } finally {
     process.off('SIGINT', onSignal);

@@ -4,7 +4,7 @@
 // incremental: full tiles untouched, consistency computed from the mirror's tiles), and the
 // donor page loads and verifies a donation from it in headless Chromium; a tampered tile
 // on the mirror is caught by the audit; the content types and caching headers are the API's.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -227,6 +227,19 @@ test('cotc mirror on the data directory (server stopped): one more pass, nothing
   const r = await cli(['mirror', '--data', path.join(work, 'data'), '--out', out]);
   assert.is(r.code, 0, r.out + r.err);
   assert.match(r.out, new RegExp(`at size \\d+ \\(no new entries`));
+  // --follow: a pass every --interval until SIGTERM, then exit 0.
+  const follow = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'mirror', '--data', path.join(work, 'data'), '--out', out, '--follow', '--interval', '0.2', '--no-page'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let said = '';
+  follow.stdout!.on('data', (d) => (said += d));
+  follow.stderr!.on('data', (d) => (said += d));
+  const exit = new Promise<number | null>((r) => follow.once('exit', (code) => r(code)));
+  for (let i = 0; (said.match(/cotc mirror: /g) ?? []).length < 2; i++) {
+    if (i > 1200 || follow.exitCode !== null) throw new Error(`mirror --follow: ${said}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  follow.kill('SIGTERM');
+  assert.is(await exit, 0, said);
+  assert.match(said, /no new entries/);
   const bad = await cli(['mirror', '--data', path.join(work, 'nothing-here'), '--out', out]);
   assert.is(bad.code, 2);
   assert.match(bad.err, /has no log.key/);
