@@ -366,13 +366,14 @@ program
   .option('--server <url>', 'the ledger server', DEFAULT_SERVER)
   .option('--log-key <key>', 'the log verifier key to trust (default: remembered for this server, or trusted on first use)')
   .option('--receipt <secret>', 'the donor\'s receipt secret: checks the donation is theirs')
+  .option('--gift <index>', 'the id is a gift batch: verify gift <index> of it too (with --receipt, the gift\'s receipt secret) and its share of every hop')
   .option('--state <file>', 'where to remember the log key and the last checkpoint seen', defaultStatePath())
   .option('--witness <vkey>', 'a witness\'s verifier key: the checkpoint must be cosigned by --quorum of them (repeatable)', repeatable)
   .option('--quorum <k>', 'how many of the --witness keys must have cosigned (default: all)')
   .option('--witness-policy <file>', 'a witness policy file: {"quorum": K, "witnesses": [vkey…]} (instead of --witness/--quorum)')
   .option('--replace-log-key', 'trust --log-key (or the server\'s key) even when another key is remembered for this log or server; forgets its remembered checkpoint')
   .option('--json', JSON_HELP)
-  .action(async (id: string, o: { server: string; logKey?: string; receipt?: string; state: string; replaceLogKey?: boolean; json?: boolean }) => {
+  .action(async (id: string, o: { server: string; logKey?: string; receipt?: string; gift?: string; state: string; replaceLogKey?: boolean; json?: boolean }) => {
     interruptible();
     const { verifyCommand } = await import('./verify.ts');
     process.exitCode = await verifyCommand(id, o, stdio);

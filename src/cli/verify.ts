@@ -21,6 +21,7 @@ import { ClientError, type LedgerClient } from '../client/client.ts';
 import { httpTileGetter } from '../client/tiles.ts';
 import { acceptLog, decideTrust, rememberCheckpoint, type TrustDecision } from '../client/logtrust.ts';
 import { client, formatAmount, jsonText, needId, say, usage, type Io } from './common.ts';
+import { needGiftIndex, verifyGiftStep } from './verify-gift.ts';
 import { m } from './strings.ts';
 import { loadState, saveState, StateFileError } from './statefile.ts';
 import { witnessPolicyFromFlags, witnessedWords } from '../witness/cli-policy.ts';
@@ -38,6 +39,8 @@ export interface VerifyCliOptions {
   witnessPolicy?: string;
   /** print one JSON document (README "The CLI", "--json") instead of the tree and the lines */
   json?: boolean;
+  /** issue 15: the id is a gift batch; verify this gift of it (src/cli/verify-gift.ts) */
+  gift?: string;
 }
 
 function netError(e: unknown): never {
@@ -84,6 +87,7 @@ export async function verifyCommand(donationId: string, o: VerifyCliOptions, io:
     }
   }
   if (o.receipt === '') throw usage(m('common.empty', { option: '--receipt' }));
+  const giftIndex = o.gift !== undefined ? needGiftIndex(o.gift) : undefined;
   if (o.state === '') throw usage(m('common.empty', { option: '--state' }));
   let state;
   try {
@@ -174,7 +178,7 @@ export async function verifyCommand(donationId: string, o: VerifyCliOptions, io:
       logKey,
       ...(policy ? { witnessKeys: policy.witnesses, witnessQuorum: policy.quorum } : {}),
       donation: id,
-      receiptSecret: o.receipt,
+      receiptSecret: giftIndex === undefined ? o.receipt : undefined,
       trusted,
       consistency,
     });
@@ -195,7 +199,10 @@ export async function verifyCommand(donationId: string, o: VerifyCliOptions, io:
   if (tree && !o.json) io.out(tree.replace(/\n$/, ''));
 
   const problems: LineProblem[] = [...r.problems];
-  if (o.receipt !== undefined && r.receipt !== 'matched' && !problems.some((p) => p.code === 'receipt_mismatch')) {
+  if (giftIndex !== undefined && r.ok && problems.length === 0) {
+    if (!(await verifyGiftStep(c, id, giftIndex, o.receipt, bundle, io))) return 1;
+  }
+  if (o.receipt !== undefined && giftIndex === undefined && r.receipt !== 'matched' && !problems.some((p) => p.code === 'receipt_mismatch')) {
     problems.push({ code: 'receipt_mismatch', message: m('verify.receiptMismatch', { id }) });
   }
   if (!r.ok || problems.length > 0) {
@@ -224,7 +231,7 @@ export async function verifyCommand(donationId: string, o: VerifyCliOptions, io:
       d ? m('verified.donationOf', { id, amount: formatAmount(d.amount), fund: say(d.fund) }) : m('verified.donation', { id }),
       m(r.nodes.length === 1 ? 'verified.events1' : 'verified.events', { n: r.nodes.length, size: cp.size, origin: say(cp.origin), root: say(cp.root, 80), key: say(logKey, 400) }),
     ];
-    if (o.receipt !== undefined) parts.push(m('verified.receipt'));
+    if (o.receipt !== undefined && giftIndex === undefined) parts.push(m('verified.receipt'));
     if (trusted) parts.push(m('verified.consistent', { size: trusted.size }));
     if (r.witnesses) parts.push(witnessedWords(r.witnesses));
     const opCount = r.operatorSigned?.length ?? 0;

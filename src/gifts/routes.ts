@@ -9,7 +9,7 @@
 // and the check that a posted gift.batch event's batch file is stored (giftPrecheck).
 import type { Express, Request } from 'express';
 import { base64 } from '@cotc/tlog';
-import { CanonicalError, GiftBatchError, MAX_GIFTS, parseIJsonBytes, sumProof, type Envelope } from '@cotc/ledger';
+import { GiftBatchError, MAX_GIFTS, sumProof, type Envelope } from '@cotc/ledger';
 import { LogService, type Failed, type Proof } from '../log/service.ts';
 import { HttpError, badRequest, notFound } from '../http/errors.ts';
 import { GiftStore, type LoadedBatch } from './store.ts';
@@ -58,7 +58,8 @@ export function giftPrecheck(store: GiftStore): (value: unknown) => Failed | nul
 export function mountGiftRoutes(app: Express, deps: { log: LogService; store: GiftStore }): void {
   const { log, store } = deps;
   const events = new Map<string, BatchInfo>(); // entries never change: cache the parsed batch events
-  let proofCache: { seq: number; size: number; proof: Proof; checkpoint: string } | null = null;
+  // the batch entry's inclusion proof against the current head, per batch (recomputed when the head moves)
+  const proofs = new Map<number, { size: number; proof: Proof; checkpoint: string }>();
 
   async function batchEvent(id: string): Promise<BatchInfo> {
     const hit = events.get(id);
@@ -79,11 +80,17 @@ export function mountGiftRoutes(app: Express, deps: { log: LogService; store: Gi
 
   app.post('/v1/batches', async (req, res) => {
     const bytes = await readBatchBody(req);
+    // JSON.parse (native, ~4× faster than the I-JSON parser on a 15 MB body) is safe here:
+    // every record is re-serialised canonically from what was parsed, so what is stored and
+    // committed is exactly what the answer's root says, whatever duplicate keys the text had;
+    // strings are checked by giftRecordProblem (patterns, well-formed UTF-16), no number is read.
     let value: unknown;
     try {
-      value = parseIJsonBytes(bytes);
+      const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+      if (text.charCodeAt(0) === 0xfeff) throw new Error('a byte-order mark is not allowed');
+      value = JSON.parse(text);
     } catch (e) {
-      throw new HttpError(400, 'schema', e instanceof CanonicalError ? e.message : `body is not I-JSON: ${(e as Error).message}`);
+      throw new HttpError(400, 'schema', `body is not JSON: ${(e as Error).message}`);
     }
     const v = value as { gifts?: unknown } | null;
     if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.keys(v).some((k) => k !== 'gifts') || !Array.isArray(v.gifts)) {
@@ -117,8 +124,11 @@ export function mountGiftRoutes(app: Express, deps: { log: LogService; store: Gi
     else throw badRequest('n: expected a gift index or a 64-hex donor commitment');
     if (index === undefined || index >= loaded.tree.count) throw notFound(`batch ${b.id} has no gift ${n}`);
     const { size, checkpoint } = log.head();
-    if (!proofCache || proofCache.seq !== b.seq || proofCache.size !== size) {
-      proofCache = { seq: b.seq, size, proof: await log.proveInclusion(b.seq, size), checkpoint };
+    let proofCache = proofs.get(b.seq);
+    if (!proofCache || proofCache.size !== size) {
+      if (proofs.size > 10_000) proofs.clear();
+      proofCache = { size, proof: await log.proveInclusion(b.seq, size), checkpoint };
+      proofs.set(b.seq, proofCache);
     }
     // The record text is canonical JSON already: splice it in rather than parse and re-serialise.
     const proof = sumProof(loaded.tree, index);

@@ -122,6 +122,25 @@ test('store, post, move, serve and verify a gift', async () => {
   for (let i = 0; i < 7; i++) assert.not.ok(all.some((t) => t.includes(secret(i))), `secret ${i} found on disk`);
 });
 
+test('cotc verify <batch> --gift N --receipt SECRET: the nested proof and the shares', async () => {
+  const { verifyCommand } = await import('../../src/cli/verify.ts');
+  const state = path.join(s.dir, 'verify-state.json');
+  const run = async (gift: string, receipt?: string) => {
+    const out: string[] = [];
+    const code = await verifyCommand(BATCH, { server: s.url, state, gift, ...(receipt !== undefined ? { receipt } : {}) }, { out: (l) => out.push(l), err: () => {} });
+    return { code, text: out.join('\n') };
+  };
+  const ok = await run('3', secret(3));
+  assert.is(ok.code, 0, ok.text);
+  assert.match(ok.text, /gift 3 of batch gfg-2020-12-31: 12 CNY/);
+  assert.match(ok.text, /receipt matched: the gift is yours/);
+  assert.match(ok.text, /gfg-2020-12-31 → meals-1: \d+ of 25 CNY/);
+  const bad = await run('3', secret(4));
+  assert.is(bad.code, 1);
+  assert.match(bad.text, /FAILED: receipt_mismatch/);
+  assert.is((await run('99')).code, 1);
+});
+
 test('a refund of the whole batch while it is still whole', async () => {
   const g2: GiftRecord[] = [{ amount: '4', channel: 'goods-for-good', donor: giftDonorCommitment('b2', 0, 'x'), measure: 'item:a' }];
   const stored = await postBatch({ gifts: g2 });

@@ -7,14 +7,16 @@
 // operator.key and demo-keys/*.key, in hex, base64 and base64url, and the signer key
 // strings) is searched for in: every file of the data directory (raw bytes) but
 // demo-examples.json and the key files themselves, every record of the store (read back
-// through LevelDB, decompressed), the captured logs, /metrics, and every answer.
+// through LevelDB, decompressed), the captured logs, /metrics, and every answer. A gift batch
+// (issue 15) is posted and served too, and its gifts' receipt secrets searched for the same way
+// (the batch file under DIR/batches among the files).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { base64, fromBase64, hex, parseSignerKey } from '@cotc/tlog';
-import { parseIJsonBytes } from '@cotc/ledger';
+import { base64, fromBase64, generateKey, hex, parseSignerKey } from '@cotc/tlog';
+import { giftDonorCommitment, parseIJsonBytes, signEvent } from '@cotc/ledger';
 import { createDemo, demoReceiptSecret, DEFAULT_SEED } from '../../src/demo/demo.ts';
 import { startServer } from '../../src/server.ts';
 import { LevelStore } from '../../src/storage/level.ts';
@@ -62,6 +64,7 @@ test('no receipt secret or private key in the store, the logs, the metrics or an
     };
     let donationIds: string[] = [];
     let receipts: string[] = [];
+    let giftSecrets: string[] = [];
     try {
       // The whole log, page by page: the donations (for their secrets) and every org and fund.
       const entries: Array<{ event: { type: string; id: string; body: Record<string, unknown> } }> = [];
@@ -96,6 +99,33 @@ test('no receipt secret or private key in the store, the logs, the metrics or an
         echoes.push(await r.text());
         assert.is(r.status, 400);
       }
+      // Gift batches (issue 15): the batch file, the log and the answers hold donor
+      // commitments, never the gifts' receipt secrets.
+      const opKey = fs.readFileSync(path.join(dir, 'operator.key'), 'utf8').trim();
+      const plat = generateKey('sec-platform');
+      const T = new Date().toISOString();
+      const sign = (org: string, key: string, type: string, id: string, body: unknown) => signEvent({ v: 1, type, id, org, time: T, body } as never, key);
+      const postJson = async (p: string, body: unknown) => {
+        const r = await fetch(s.url + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const text = await r.text();
+        answers.push(text);
+        assert.ok(r.status < 300, `${p}: ${r.status} ${text.slice(0, 200)}`);
+        return JSON.parse(text);
+      };
+      await postJson('/v1/events', [
+        sign('operator', opKey, 'org.register', 'sec-reg-plat', { org: 'sec-platform', name: 'Platform', roles: ['platform'], keys: [plat.verifierKey] }),
+      ]);
+      await postJson('/v1/events', sign('sec-platform', plat.signerKey, 'fund.open', 'sec-open', { fund: 'sec-steps', name: 'Steps', currency: 'CNY', restricted: false, purpose: 'meals' }));
+      giftSecrets = Array.from({ length: 20 }, (_, i) => `gift-receipt-secret-${i}-${hex(globalThis.crypto.getRandomValues(new Uint8Array(8)))}`);
+      const gifts = giftSecrets.map((sec, i) => ({ amount: String(1 + i), channel: 'steps-for-charity', donor: giftDonorCommitment('sec-batch', i, sec), measure: `steps:${1000 * (i + 1)}` }));
+      const stored = await postJson('/v1/batches', { gifts });
+      await postJson('/v1/events', sign('sec-platform', plat.signerKey, 'gift.batch', 'sec-batch', { fund: 'sec-steps', amount: { currency: 'CNY', value: stored.total }, count: stored.count, root: stored.root }));
+      for (let i = 0; i < gifts.length; i++) {
+        assert.is((await get(`/v1/batches/sec-batch/gifts/${i}`)).status, 200);
+        assert.is((await get(`/v1/batches/sec-batch/gifts/${gifts[i]!.donor}`)).status, 200);
+      }
+      assert.is((await get('/v1/donations/sec-batch/trace')).status, 200);
+      assert.ok(fs.existsSync(path.join(dir, 'batches', stored.root.slice(0, 2), `${stored.root}.ndjson`)), 'the batch file is searched too');
       await get('/'); // the donor page, where the server mounts it
       // /metrics last: it has seen everything above.
       assert.is((await get('/metrics')).status, 200);
@@ -122,7 +152,8 @@ test('no receipt secret or private key in the store, the logs, the metrics or an
     for (const f of keyFiles) assert.is((fs.statSync(path.join(dir, f)).mode & 0o777).toString(8), '600', `${f} mode`);
     assert.is((fs.statSync(path.join(dir, 'demo-keys')).mode & 0o777).toString(8), '700');
     const keys = keyFiles.flatMap((f) => keyNeedles(fs.readFileSync(path.join(dir, f), 'utf8').trim()).map((n, i) => ({ what: `private key of ${f} (form ${i}: ${n.slice(0, 6)}…)`, n })));
-    const secrets = receipts.map((n, i) => ({ what: `receipt secret of ${donationIds[i]}`, n }));
+    const secrets = [...receipts.map((n, i) => ({ what: `receipt secret of ${donationIds[i]}`, n })), ...giftSecrets.map((n, i) => ({ what: `receipt secret of gift ${i} of sec-batch`, n }))];
+    assert.is(giftSecrets.length, 20);
     const needles = [...secrets, ...keys];
 
     const storeFiles = walk(dir).filter((f) => {

@@ -27,14 +27,21 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 export function giftRecordProblem(x: unknown): string | null {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return 'must be an object';
   const r = x as Record<string, unknown>;
-  for (const k of Object.keys(r)) if (!(GIFT_KEYS as readonly string[]).includes(k)) return `/${k} is not allowed`;
+  let keys = 0;
+  for (const k in r) {
+    if (!Object.hasOwn(r, k)) continue;
+    if (k !== 'amount' && k !== 'channel' && k !== 'donor' && k !== 'measure') return `/${k} is not allowed`;
+    keys++;
+  }
+  if (keys !== 4) for (const k of GIFT_KEYS) if (!Object.hasOwn(r, k)) return `/${k} is required`;
   for (const k of GIFT_KEYS) if (typeof r[k] !== 'string') return `/${k} must be a string`;
   const a = r.amount as string;
   if (!AMOUNT.test(a) || BigInt(a) > MAX_VALUE) return '/amount must be an integer string in 1..2^63-1';
   if (!CHANNEL.test(r.channel as string)) return '/channel must match ^[a-z0-9][a-z0-9-]{0,63}$';
   if (!HEX64.test(r.donor as string)) return '/donor must be 64 lowercase hex digits';
   const m = r.measure as string;
-  if (m === '' || !isWellFormed(m) || [...m].length > 256) return '/measure must be 1 to 256 code points of well-formed text';
+  // (code points are counted only when the UTF-16 length could exceed 256 of them)
+  if (m === '' || !isWellFormed(m) || (m.length > 256 && [...m].length > 256)) return '/measure must be 1 to 256 code points of well-formed text';
   return null;
 }
 
