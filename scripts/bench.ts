@@ -13,6 +13,7 @@ const benches: Record<string, string> = {
   http: './bench-http.ts',
   audit: './bench-audit.ts',
   scale: './bench-scale.ts',
+  store: './bench-store.ts', // PostgreSQL vs LevelDB: durable ingest, proof reads with 1/2/3 readers, takeover (scripts/bench-store.ts)
   verify: './bench-verify.ts', // verifyBundle on 100/1,000/10,000-entry bundles, node and Chromium (scripts/bench-verify.ts)
   gifts: './bench-gifts.ts', // issue 15: sum-tree building vs the SHA-256 ceiling, a 10^5-gift batch end to end, gift proofs served (scripts/bench-gifts.ts)
   mirror: './bench-mirror.ts', // tile, entry bundle, trace bundle and checkpoint reads from nginx serving `cotc mirror` vs the API (scripts/bench-mirror.ts)

@@ -22,7 +22,7 @@ import type { LogService } from './service.ts';
 import { QueueFullError } from './service.ts';
 import { advisoryKey, type PgStore, type StoreFencedError } from '../storage/postgres.ts';
 import type { RoutedStore } from '../storage/routed.ts';
-import type { LogStore } from '../storage/types.ts';
+import { StoreCorruptError, type LogStore } from '../storage/types.ts';
 
 export type Role = 'sequencer' | 'reader';
 
@@ -85,7 +85,19 @@ export class Leadership {
    * the election meanwhile). `open(sequencer)` opens the LogService on the store. */
   async start(open: (asSequencer: boolean) => Promise<LogService>): Promise<LogService> {
     const reads: LogStore = this.opts.routed ?? this.opts.primary;
-    await reads.open();
+    // A streaming replica may not hold the database (or its schema) yet: retry a while.
+    const giveUp = Date.now() + 60_000;
+    for (;;) {
+      try {
+        await reads.open();
+        break;
+      } catch (e) {
+        if (this.#stopped || Date.now() > giveUp) throw e;
+        await this.opts.routed?.close().catch(() => {});
+        await new Promise((r) => setTimeout(r, this.#intervalMs));
+      }
+    }
+    let races = 0;
     for (;;) {
       if (this.#stopped) throw new Error('leadership: stopped before the log opened');
       if (await this.#campaign()) {
@@ -101,7 +113,18 @@ export class Leadership {
         break;
       }
       if ((await reads.head().catch(() => null)) !== null) {
-        this.#log = await open(false);
+        try {
+          this.#log = await open(false);
+        } catch (e) {
+          // Opening reads the head, then the tree and the state's meta record, while the
+          // sequencer goes on committing: the state can be a batch ahead of the head read
+          // (StoreCorruptError "state is at seq …"). Real damage stays; a race does not.
+          if (!(e instanceof StoreCorruptError) || ++races > 20) throw e;
+          await this.opts.routed?.close().catch(() => {});
+          await this.opts.primary.close().catch(() => {});
+          await reads.open();
+          continue;
+        }
         this.#become('reader', 'another process sequences');
         break;
       }

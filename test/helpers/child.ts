@@ -4,11 +4,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
 /** Spawns `node --import tsx <script> ...args` and resolves with its url once it prints `listening <url>`. */
-export async function startChild(script: string, args: string[], what: string): Promise<{ proc: ChildProcess; url: string }> {
+export async function startChild(script: string, args: string[], what: string, startMs = 20_000): Promise<{ proc: ChildProcess; url: string }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`${what} did not start in 20 s`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`${what} did not start in ${startMs / 1000} s`)), startMs);
     proc.stdout!.on('data', (b: Buffer) => {
       out += b.toString();
       const m = /listening (\S+)/.exec(out);
