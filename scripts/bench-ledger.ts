@@ -12,7 +12,7 @@ import { canonicalBytes, donorCommitment, parseIJson, validateEnvelope, type Env
 import { verifyStrictNode } from '../src/crypto/ed25519-node.ts';
 import { eventSigner } from '../src/crypto/sign-node.ts';
 import { LogService } from '../src/log/service.ts';
-import { LevelStore } from '../src/storage/level.ts';
+import { openStore } from '../src/storage/open.ts';
 import { VerifyPool } from '../src/crypto/verify-pool.ts';
 import { startServer } from '../src/server.ts';
 import { machine, percentile, rate, signatureCeiling, storageOnly, table } from './bench-util.ts';
@@ -49,7 +49,7 @@ async function inProcess(concurrency: number, threads: number) {
   const dir = path.join(tmp, `inproc-${concurrency}-${threads}`);
   const pool = threads > 0 ? new VerifyPool(threads) : undefined;
   const opKey = generateKey('operator');
-  const log = await LogService.open({ store: new LevelStore(dir), logKey: generateKey('bench.example/log').signerKey, operatorKey: opKey.signerKey, pool });
+  const log = await LogService.open({ store: await openStore(dir), logKey: generateKey('bench.example/log').signerKey, operatorKey: opKey.signerKey, pool });
   const { setup, events } = makeEvents(opKey.signerKey, N, `p${concurrency}t${threads}`);
   for (const e of setup) if ((await log.submit(e)).status !== 201) throw new Error('setup failed');
   const lat: number[] = [];

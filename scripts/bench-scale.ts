@@ -28,7 +28,7 @@ import { VerifyPool } from '../src/crypto/verify-pool.ts';
 import { openDataDir, readKeyFile } from '../src/log/datadir.ts';
 import { LogService } from '../src/log/service.ts';
 import { startServer } from '../src/server.ts';
-import { LevelStore } from '../src/storage/level.ts';
+import { openStore } from '../src/storage/open.ts';
 import {
   benchDonations,
   cannon,
@@ -109,7 +109,7 @@ async function inProcessIngest(dir: string, events: Envelope[]) {
   const dd = openDataDir(dir);
   const pool = new VerifyPool(os.cpus().length);
   const t0 = performance.now();
-  const log = await LogService.open({ store: new LevelStore(dd.storePath), logKey: dd.logKey, pool });
+  const log = await LogService.open({ store: await openStore(dd.storePath), logKey: dd.logKey, pool });
   const openMs = performance.now() - t0;
   try {
     // A warm-up (the sequencer's code compiled, its caches filled), not counted.
@@ -193,7 +193,7 @@ async function auditChild(): Promise<void> {
   const dir = process.env.COTC_BENCH_DIR!;
   const signatures = process.env.COTC_BENCH_SIGS === '1';
   const logKey = parseSignerKey(readKeyFile(path.join(dir, 'log.key'))).verifierKey;
-  const store = new LevelStore(path.join(dir, 'store'));
+  const store = await openStore(path.join(dir, 'store'));
   const src = await storeSource(store);
   try {
     const r = await audit(src, { logKey, signatures });

@@ -15,7 +15,7 @@ import { verifyStrictNode } from '../src/crypto/ed25519-node.ts';
 import { eventSigner } from '../src/crypto/sign-node.ts';
 import { donationId, ROUND } from './make-log.ts';
 import { securityHeaders } from '../src/http/app.ts';
-import { LevelStore } from '../src/storage/level.ts';
+import { openStore } from '../src/storage/open.ts';
 
 export function machine(): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -75,9 +75,9 @@ export async function signatureCeiling(pub: Uint8Array, events: Envelope[], samp
 }
 
 /** The storage path alone: `total` synthetic 700-byte entries (with their tiles, an id and
- * a trace posting each) committed to a new LevelStore in `dir`, in synced batches. */
+ * a trace posting each) committed to a new store in `dir` (a directory: LevelDB; any spec src/storage/open.ts takes), in synced batches. */
 export async function storageOnly(dir: string, total: number, batch: number): Promise<{ total: number; commitOnly: number }> {
-  const store = new LevelStore(dir);
+  const store = await openStore(dir);
   await store.open();
   const entry = new Uint8Array(700).fill(97);
   const mem = new MemoryHashStore();

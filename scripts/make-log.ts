@@ -32,7 +32,8 @@ import { generateKey, hex, parseSignerKey } from '@cotc/tlog';
 import type { Envelope, UnsignedEvent } from '@cotc/ledger';
 import { openDataDir, writeKeyFile } from '../src/log/datadir.ts';
 import { LogService } from '../src/log/service.ts';
-import { LEVEL_FORMAT, LevelStore } from '../src/storage/level.ts';
+import { LEVEL_FORMAT } from '../src/storage/level.ts';
+import { openStore } from '../src/storage/open.ts';
 import { eventSigner } from '../src/crypto/sign-node.ts';
 
 export const DEFAULT_ENTRIES = 1_000_000;
@@ -275,7 +276,7 @@ export async function makeLog(dir: string = benchLogDir(benchEntries()), entries
   // sequencer does not check their signatures again (that is half the CPU of an ingest on 2
   // cores); `cotc audit --data` checks every one of them afterwards.
   const log = await LogService.open({
-    store: new LevelStore(dd.storePath),
+    store: await openStore(dd.storePath),
     logKey: dd.logKey,
     operatorKey: dd.operatorKey,
     maxBatch,

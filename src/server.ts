@@ -1,11 +1,12 @@
-// Starting and stopping the server on a data directory (embedded LevelDB).
+// Starting and stopping the server on a data directory: its keys, and its store (embedded
+// LevelDB under DIR/store unless `store` names another, src/storage/open.ts).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { DestinationStream, Logger } from 'pino';
-import { openDataDir } from './log/datadir.ts';
+import { openDataDir, refuseNewKeyForExistingStore } from './log/datadir.ts';
 import { LogService, type ServiceOptions } from './log/service.ts';
-import { LevelStore } from './storage/level.ts';
+import { openStore, parseStoreSpec } from './storage/open.ts';
 import { VerifyPool } from './crypto/verify-pool.ts';
 import { createApp, type AppDeps } from './http/app.ts';
 import { MAX_HEADER_BYTES, SERVER_TIMEOUTS } from './http/limits.ts';
@@ -49,8 +50,8 @@ export interface OpenLogOptions {
   /** check every LevelDB file's CRCs before opening (`serve --verify-store`; proportional
    * to the store, ~6 s/GiB: a plain start-up is O(1) in the log's size) */
   verifyStore?: boolean;
-  /** the store: postgres://USER@HOST:PORT/DB (src/storage/postgres.ts); default the
-   * embedded LevelDB under DIR/store. DIR holds the key files either way. */
+  /** where the log is stored (src/storage/open.ts: a LevelDB directory, postgres://…);
+   * default DIR/store. With it, DIR holds only the key files (DESIGN.md `serve --store`). */
   store?: string;
   /** with a PostgreSQL store: a streaming replica that reads go to while this process is
    * a reader (`serve --store-read postgres://…`) */
@@ -91,11 +92,11 @@ export interface StartOptions extends OpenLogOptions {
 }
 
 export async function openLog(dir: string, opts: OpenLogOptions & { pool?: VerifyPool } = {}): Promise<LogService> {
-  const pgStore = opts.store ? await openPgStore(dir, opts.store) : null;
+  if (opts.store !== undefined) await refuseNewKeyForExistingStore(dir, opts.store);
   const dd = openDataDir(dir, opts);
   return LogService.open({
     pool: opts.pool,
-    store: pgStore ?? new LevelStore(dd.storePath, { verifyFiles: opts.verifyStore ?? false }),
+    store: await openStore(opts.store ?? dd.storePath, { verifyFiles: opts.verifyStore ?? false }),
     logKey: dd.logKey,
     operatorKey: dd.operatorKey,
     maxBatch: opts.maxBatch,
@@ -104,25 +105,10 @@ export async function openLog(dir: string, opts: OpenLogOptions & { pool?: Verif
   });
 }
 
-/** A PostgreSQL store for `serve --data DIR --store URL`; a database that already holds a
- * log is refused when DIR has no key files (never a new key for an existing log). */
-async function openPgStore(dir: string, url: string) {
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new TypeError(`store: expected postgres://USER@HOST:PORT/DB, got ${JSON.stringify(url)}`);
-  const { PgStore } = await import('./storage/postgres.ts');
-  const store = new PgStore(url);
-  await store.open();
-  const head = await store.head().finally(() => store.close());
-  const fs = await import('node:fs');
-  const path = await import('node:path');
-  if (head && !fs.existsSync(path.join(dir, 'log.key'))) {
-    throw new Error(`${store.where} holds a log of ${head.size} entries but ${dir} has no log.key: copy the log's key files (log.key, operator.key) into ${dir}`);
-  }
-  return new PgStore(url);
-}
-
 /** The log on PostgreSQL, one of many servers on one database (src/log/leader.ts). */
 async function openPgLog(dir: string, opts: OpenLogOptions & { pool?: VerifyPool }, logger: Logger) {
-  const url = (await openPgStore(dir, opts.store!)).url;
+  const url = opts.store!;
+  await refuseNewKeyForExistingStore(dir, url);
   const dd = openDataDir(dir, opts);
   const { openLedLog } = await import('./log/leader.ts');
   return openLedLog(
@@ -143,7 +129,8 @@ export async function startServer(dir: string, opts: StartOptions = {}): Promise
   let log: LogService;
   let leadership: Leadership | null = null;
   try {
-    if (opts.store) ({ log, leadership } = await openPgLog(dir, { ...opts, onCommit, pool }, logger));
+    // A PostgreSQL store may be shared by many servers: one sequences (src/log/leader.ts).
+    if (opts.store !== undefined && parseStoreSpec(opts.store).kind === 'postgres') ({ log, leadership } = await openPgLog(dir, { ...opts, onCommit, pool }, logger));
     else log = await openLog(dir, { ...opts, onCommit, pool });
   } catch (e) {
     await pool.close();

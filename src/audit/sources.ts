@@ -1,7 +1,7 @@
 // Where an audit reads the log from: a server over HTTP, or a data directory's store.
 import { fromBase64 } from '@cotc/tlog';
 import { LedgerClient } from '../client/client.ts';
-import { LevelStore } from '../storage/level.ts';
+import type { LogStore } from '../storage/types.ts';
 import type { AuditSource } from './audit.ts';
 
 /** A server's answer that is not what was asked for (a finding of the audit, exit 1, not a network error). */
@@ -38,9 +38,10 @@ export function serverSource(client: LedgerClient): AuditSource {
   };
 }
 
-/** Reads a data directory's store directly (the server must not be running on it:
- * LevelDB allows one process). No consistency proofs: the replay recomputes the tree. */
-export async function storeSource(store: LevelStore): Promise<AuditSource> {
+/** Reads a store directly, opening it (src/storage/open.ts chooses the backend; a LevelDB
+ * store allows one process, so the server must not be running on it). No consistency
+ * proofs: the replay recomputes the tree. */
+export async function storeSource(store: LogStore): Promise<AuditSource> {
   await store.open();
   return {
     async checkpoint() {

@@ -1,5 +1,6 @@
-// `cotc audit (--server URL | --data DIR) [--state FILE] [--from-scratch] [--audit-state DIR]`
-// (DESIGN.md "The CLI").
+// `cotc audit (--server URL | --data DIR | --store URL | --tiles URL) [--state FILE]
+// [--from-scratch] [--audit-state DIR]` (DESIGN.md "The CLI"). `--store` names the store
+// itself (src/storage/open.ts); with `--data DIR` as well, the log key is DIR/log.key.
 //
 // The replay's state is saved under --audit-state (default: audit/ beside the state file),
 // one directory per log (src/audit/saved-state.ts); the next audit of the same log resumes
@@ -23,8 +24,9 @@ import { serverSource, SourceAnswerError, storeSource, tilesSource } from '../au
 import { ClientError, LedgerClient } from '../client/client.ts';
 import { acceptLog, decideTrust, rememberCheckpoint } from '../client/logtrust.ts';
 import { readKeyFile } from '../log/datadir.ts';
-import { LevelStore } from '../storage/level.ts';
-import { StoreCorruptError } from '../storage/types.ts';
+import { describeStore, openStore, storeIdentity, StoreSpecError } from '../storage/open.ts';
+import { StoreCorruptError } from '../storage/errors.ts';
+import type { LogStore } from '../storage/types.ts';
 import { jsonText, safeLines, say } from './common.ts';
 import { m } from './strings.ts';
 import { entriesProgress } from './progress.ts';
@@ -36,6 +38,8 @@ export interface AuditCliOptions {
   data?: string;
   /** a log's C2SP tlog-tiles (the API's or a static mirror's `cotc mirror`): src/audit/tiles.ts */
   tiles?: string;
+  /** a store spec (src/storage/open.ts): instead of DIR/store */
+  store?: string;
   state?: string;
   logKey?: string;
   signatures?: boolean;
@@ -114,7 +118,7 @@ function problemsFound(o: AuditCliOptions, out: (l: string) => void, id: string,
 export async function auditCommand(o: AuditCliOptions, rawOut = console.log, rawErr = console.error): Promise<number> {
   const out = (l: string) => rawOut(safeLines(l));
   const err = (l: string) => rawErr(safeLines(l));
-  if ([o.server, o.data, o.tiles].filter((x) => x !== undefined).length !== 1) {
+  if ([o.server, o.data ?? o.store, o.tiles].filter((x) => x !== undefined).length !== 1) {
     err(m('audit.oneSource'));
     return 2;
   }
@@ -145,7 +149,7 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
   }
   let src: AuditSource;
   let id: string;
-  let store: LevelStore | undefined;
+  let store: LogStore | undefined;
   let decision;
   if (o.server || o.tiles) {
     let client: LedgerClient;
@@ -177,34 +181,55 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
       if (decision.kind === 'trusted' && decision.source === 'tofu' && !o.json) out(m('audit.tofu', { server: say(id), key: say(key, 400) }));
     }
   } else {
-    const dir = path.resolve(o.data!);
-    id = 'file://' + dir;
-    if (!fs.existsSync(path.join(dir, 'store'))) {
-      err(m('audit.noStore', { dir, store: path.join(dir, 'store') }));
+    const dir = o.data === undefined ? undefined : path.resolve(o.data);
+    const spec = o.store ?? path.join(dir!, 'store');
+    // What the state file and the messages call this store: never a password (describeStore).
+    const where = o.store === undefined ? dir! : describeStore(o.store);
+    try {
+      id = o.store === undefined ? 'file://' + dir : storeIdentity(o.store);
+    } catch (e) {
+      err(`cotc audit: --store: ${(e as Error).message}`);
+      return 2;
+    }
+    if (o.store === undefined && !fs.existsSync(spec)) {
+      err(m('audit.noStore', { dir: dir!, store: spec }));
       return 2;
     }
     let logKey = o.logKey;
-    try {
-      logKey ??= parseSignerKey(readKeyFile(path.join(dir, 'log.key'))).verifierKey;
-    } catch (e) {
-      err(`cotc audit: ${m('file.cannotRead', { option: '--data', file: path.join(dir, 'log.key'), reason: (e as Error).message })}`);
-      return 2;
+    if (dir !== undefined) {
+      try {
+        logKey ??= parseSignerKey(readKeyFile(path.join(dir, 'log.key'))).verifierKey;
+      } catch (e) {
+        err(`cotc audit: ${m('file.cannotRead', { option: '--data', file: path.join(dir, 'log.key'), reason: (e as Error).message })}`);
+        return 2;
+      }
     }
     decision = decideTrust(state, id, logKey);
-    store = new LevelStore(path.join(dir, 'store'), { verifyFiles: true });
+    if (decision.kind === 'ask-server') {
+      // A store carries no verifier key (a checkpoint names only its hash): it must be given.
+      err(`cotc audit: --store: no log key for ${say(id)}: give --log-key KEY, or --data DIR holding its log.key`);
+      return 2;
+    }
+    try {
+      store = await openStore(spec, { verifyFiles: true });
+    } catch (e) {
+      if (!(e instanceof StoreSpecError)) throw e;
+      err(`cotc audit: --store: ${e.message}`);
+      return 2;
+    }
     try {
       src = await storeSource(store);
     } catch (e) {
       await store.close().catch(() => {});
       if (e instanceof StoreCorruptError) {
         // The store fails its own checks: a finding of the audit, naming the file and the check.
-        return problemsFound(o, out, id, [{ check: 'store', message: (e as Error).message }], m('audit.storeFails', { where: dir }));
+        return problemsFound(o, out, id, [{ check: 'store', message: (e as Error).message }], m('audit.storeFails', { where }));
       }
       if (isLockError(e)) {
-        err(m('audit.locked', { dir, reason: (e as Error).message }));
+        err(m('audit.locked', { dir: where, reason: (e as Error).message }));
         return 2;
       }
-      err(m('audit.cannotOpen', { dir, reason: (e as Error).message }));
+      err(m('audit.cannotOpen', { dir: where, reason: (e as Error).message }));
       return 2;
     }
   }
@@ -241,7 +266,7 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
         stateDir: auditStateDir,
         fromScratch: o.fromScratch === true,
         verifyThreads: o.verifyThreads,
-        pageSize: o.data ? 4000 : 1000,
+        pageSize: o.data || o.store ? 4000 : 1000,
         onNote: (l) => {
           progress?.stop();
           // With --json, stdout holds only the document.

@@ -47,7 +47,7 @@ program
   .option('--quorum <k>', 'cosignatures needed before a checkpoint is published (default: all witnesses)')
   .option('--checkpoint-interval <seconds>', 'how often a checkpoint is pushed to the witnesses', '10')
   .option('--verify-store', "check every LevelDB file's CRCs before serving (time grows with the store, ~6 s/GiB; `audit --data` always does)")
-  .option('--store <url>', 'the store: postgres://USER@HOST:PORT/DB (--data then holds only the key files; any number of servers on one database, one sequences); default LevelDB under --data')
+  .option('--store <url>', 'where the log is stored: a LevelDB directory or postgres://USER@HOST:PORT/DB (--data then holds only the key files; on PostgreSQL any number of servers share one database, one sequences); default LevelDB under --data')
   .option('--store-read <url>', 'with --store: a streaming replica of it that this server reads from while another one sequences')
   .option('--json', 'print one JSON line once serving (url, origin, size, key, key files) instead of the lines')
   .action(async (o: { data: string; port: string; host: string; demo?: boolean; witness?: string[]; quorum?: string; checkpointInterval: string; origin?: string; verifyStore?: boolean; store?: string; storeRead?: string; json?: boolean }) => {
@@ -62,7 +62,7 @@ program
     interruptible();
     if (o.demo && !fs.existsSync(o.data)) {
       const { createDemo } = await import('../demo/demo.ts');
-      const d = await createDemo(o.data, { log: (line) => say(line), server: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`, origin: o.origin });
+      const d = await createDemo(o.data, { log: (line) => say(line), server: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`, origin: o.origin, store: o.store });
       say(m('demo.written', { size: d.size, data: o.data }));
     } else if (o.demo) {
       say(m('serve.demoExists', { data: o.data }));
@@ -125,6 +125,7 @@ program
   .option('--server <url>', 'audit a server')
   .option('--data <dir>', 'audit a data directory (the server must be stopped)')
   .option('--tiles <url>', "audit a log from its C2SP tlog-tiles alone (checkpoint, entry bundles, hash tiles): the API's or a static mirror's")
+  .option('--store <url>', 'audit a store: a LevelDB directory or postgres://USER@HOST:PORT/DB (with --data DIR, the log key is read from DIR/log.key; else --log-key or the one remembered)')
   .option('--state <file>', 'where to remember the last checkpoint seen', defaultStatePath())
   .option('--log-key <key>', 'the log verifier key to trust (default: remembered, or trust on first use)')
   .option('--no-signatures', 'skip signature checks (measurement only)')
@@ -141,7 +142,7 @@ program
   .option('--port <n>', 'with --witness-key: the port its add-checkpoint listens on', '7381')
   .option('--host <h>', 'with --witness-key: the host it listens on', '127.0.0.1')
   .option('--json', JSON_HELP)
-  .action(async (o: { server?: string; data?: string; tiles?: string; state: string; logKey?: string; signatures: boolean; replaceLogKey?: boolean; follow?: boolean; json?: boolean }) => {
+  .action(async (o: { server?: string; data?: string; tiles?: string; store?: string; state: string; logKey?: string; signatures: boolean; replaceLogKey?: boolean; follow?: boolean; json?: boolean }) => {
     if (o.follow) {
       const { monitorCommand } = await import('../witness/monitor.ts');
       process.exitCode = await monitorCommand(o);
@@ -158,8 +159,9 @@ program
   .option('--data <dir>', 'data directory to create (refused if it already holds a ledger)', './data')
   .option('--donations <n>', 'number of donations (100 to 1000000)', '3000')
   .option('--seed <n>', 'seed of the story: the same seed gives the same events and receipt secrets', '2020')
+  .option('--store <url>', 'where the log is stored, an empty LevelDB directory or postgres://USER@HOST:PORT/DB (default: DIR/store; DIR then holds only the key files)')
   .option('--json', JSON_HELP)
-  .action(async (o: { data: string; donations: string; seed: string; json?: boolean }) => {
+  .action(async (o: { data: string; donations: string; seed: string; json?: boolean; store?: string }) => {
     interruptible();
     const { createDemo, MIN_DONATIONS, MAX_DONATIONS } = await import('../demo/demo.ts');
     const donations = Number(o.donations);
@@ -168,7 +170,7 @@ program
     }
     if (!/^-?[0-9]{1,15}$/.test(o.seed)) usage(m('demo.badSeed', { got: o.seed }));
     const t0 = performance.now();
-    const s = await createDemo(o.data, { donations, seed: Number(o.seed), log: (line) => (o.json ? console.error(line) : console.log(line)) });
+    const s = await createDemo(o.data, { donations, seed: Number(o.seed), log: (line) => (o.json ? console.error(line) : console.log(line)), store: o.store });
     const seconds = (performance.now() - t0) / 1000;
     if (o.json) {
       const path = await import('node:path');
@@ -333,7 +335,7 @@ program
   .command('mirror')
   .description('write the static mirror of a log under --out: the checkpoint, C2SP tlog-tiles, trace bundles, fund and org records and the donor page, as plain files for any static server')
   .option('--data <dir>', 'the data directory (its key files; and its store unless --store)', './data')
-  .option('--store <url>', 'the store: postgres://USER@HOST:PORT/DB (default: the LevelDB under --data)')
+  .option('--store <url>', 'the store: a LevelDB directory or postgres://USER@HOST:PORT/DB (default: the LevelDB under --data)')
   .option('--out <dir>', 'where to write the files (created; updated incrementally)')
   .option('--follow', 'keep the mirror up to date: a pass every --interval seconds, until Ctrl-C')
   .option('--interval <seconds>', 'with --follow: seconds between passes', '10')

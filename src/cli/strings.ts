@@ -124,7 +124,7 @@ export const en = {
   'operator.warning1': '1 event signed with a key the log operator installed for the org, not by the org itself: {list}{more}. The operator, not the org, may hold such a key.',
   'operator.warning': '{n} events signed with a key the log operator installed for the org, not by the org itself: {list}{more}. The operator, not the org, may hold such a key.',
 
-  'audit.oneSource': 'cotc audit: give exactly one of --server URL, --data DIR or --tiles URL',
+  'audit.oneSource': 'cotc audit: give exactly one of --server URL, --data DIR (or --store URL) or --tiles URL',
   'audit.tofu': "cotc audit: trusting {server}'s log key on first use: {key}",
   'audit.noStore': 'cotc audit: --data: {dir} holds no store (no {store})',
   'audit.storeFails': 'cotc audit: the store of {where} fails its checks',

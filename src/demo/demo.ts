@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { generateKey } from '@cotc/tlog';
 import { buildTrace, donorCommitment, type BodyByType, type Entry, type Envelope, type EventType, type Trace, type UnsignedEvent } from '@cotc/ledger';
-import { defaultOrigin, openDataDir, writeKeyFile } from '../log/datadir.ts';
+import { defaultOrigin, openDataDir, refuseNewKeyForExistingStore, writeKeyFile } from '../log/datadir.ts';
 import { traceBundle } from '../log/bundle.ts';
 import { LogService } from '../log/service.ts';
 import { openLog } from '../server.ts';
@@ -44,6 +44,9 @@ export interface DemoOptions {
   /** the new log's name (checkpoint origin); default `<hostname>/cotc-demo`, so a demo
    * never shares its name with a real log on the same host (README "The log's name") */
   origin?: string;
+  /** where the log is stored (src/storage/open.ts); default DIR/store. It must be empty:
+   * DIR then holds only the key files. */
+  store?: string;
 }
 
 export interface DemoExample {
@@ -207,12 +210,13 @@ export async function createDemo(dir: string, opts: DemoOptions = {}): Promise<D
   }
   if (!Number.isSafeInteger(seed)) throw new DemoError(`seed: expected an integer, got ${seed}`);
   refuseExisting(dir);
+  if (opts.store !== undefined) await refuseNewKeyForExistingStore(dir, opts.store);
 
   // Creates DIR, log.key and operator.key (mode 0600); a demo log has a name of its own.
   const dd = openDataDir(dir, { origin: opts.origin ?? defaultOrigin('cotc-demo') });
   const keysDir = path.join(dir, 'demo-keys');
   fs.mkdirSync(keysDir, { mode: 0o700 });
-  const log = await openLog(dir); // writes entry 0, the operator's self-registration
+  const log = await openLog(dir, { store: opts.store }); // writes entry 0, the operator's self-registration
   try {
     if (log.size !== 1) throw new DemoError(`${dir}: expected a new log of size 1, found size ${log.size}`);
     const rnd = prng(seed);

@@ -136,3 +136,25 @@ export function openDataDir(dir: string, opts: { origin?: string; operator?: str
     created,
   };
 }
+
+/** With a store outside the data directory (`--store`), the directory holds only the key
+ * files, so openDataDir's guard (a store beside a missing log.key) cannot see the store:
+ * before a new log key is made, the store must be empty. Throws KeyFileError naming the
+ * store (its password hidden) when it already holds a log; does nothing when log.key
+ * exists (LogService.open then checks the head's signature against it). */
+export async function refuseNewKeyForExistingStore(dir: string, spec: string): Promise<void> {
+  if (fs.existsSync(path.join(dir, 'log.key'))) return;
+  const { openStore, describeStore } = await import('../storage/open.ts');
+  const store = await openStore(spec);
+  await store.open();
+  try {
+    const head = await store.head();
+    if (head) {
+      throw new KeyFileError(
+        `the store ${describeStore(spec)} holds a log of ${head.size} entries but ${dir} has no log.key: copy the log's key files (log.key, operator.key) into ${dir}; refusing to make a new log key for an existing log`,
+      );
+    }
+  } finally {
+    await store.close();
+  }
+}

@@ -25,15 +25,14 @@ export class MirrorUsageError extends Error {}
 async function openView(dir: string, storeUrl: string | undefined): Promise<LogService> {
   if (!fs.existsSync(path.join(dir, 'log.key'))) throw new MirrorUsageError(`--data: ${dir} has no log.key (the mirror reads an existing log; it never makes one)`);
   const dd = openDataDir(dir);
+  if (!storeUrl && !fs.existsSync(dd.storePath)) throw new MirrorUsageError(`--data: ${dir} holds no store`);
+  const { openStore, StoreSpecError } = await import('../storage/open.ts');
   let store: LogStore;
-  if (storeUrl) {
-    if (!/^postgres(ql)?:\/\//.test(storeUrl)) throw new MirrorUsageError(`--store: expected postgres://USER@HOST:PORT/DB, got ${JSON.stringify(storeUrl)}`);
-    const { PgStore } = await import('../storage/postgres.ts');
-    store = new PgStore(storeUrl);
-  } else {
-    if (!fs.existsSync(dd.storePath)) throw new MirrorUsageError(`--data: ${dir} holds no store`);
-    const { LevelStore } = await import('../storage/level.ts');
-    store = new LevelStore(dd.storePath);
+  try {
+    store = await openStore(storeUrl ?? dd.storePath);
+  } catch (e) {
+    if (e instanceof StoreSpecError) throw new MirrorUsageError(`--store: ${e.message}`);
+    throw e;
   }
   // No operatorKey: LogService.open refuses an empty store instead of writing entry 0.
   return LogService.open({ store, logKey: dd.logKey });
