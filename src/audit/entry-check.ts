@@ -22,8 +22,6 @@ const MAX_AHEAD_MS = 5 * 60 * 1000;
 
 export interface CheckedEntry {
   seq: number;
-  data: Uint8Array;
-  entry: Entry;
   event: Envelope;
   /** RFC 9162 leaf hash SHA-256(0x00 || data) */
   leaf: Uint8Array;
@@ -60,12 +58,16 @@ function oneShotHex(s: string): string {
 /** Checks entry `data` as the entry at `seq` after the entry whose leaf hash is `prev`
  * (hex). A problem, or what the state machine and the tree need. */
 export function checkEntry(data: Uint8Array, seq: number, prev: string): CheckedEntry | ReplayProblem {
-  const fast = fastCheck(data, seq, prev);
-  if (fast) return fast;
+  return fastCheck(data, seq, prev) ?? slowCheck(data, seq, prev);
+}
+
+/** The problem of an entry the one-pass checks did not pass. */
+export function slowCheck(data: Uint8Array, seq: number, prev: string): ReplayProblem {
   return slowProblem(data, seq, prev) ?? { seq, check: 'encoding', message: 'entry is not in canonical form (RFC 8785)' };
 }
 
-function fastCheck(data: Uint8Array, seq: number, prev: string): CheckedEntry | null {
+/** The one-pass checks: what the replay needs, or null when any check fails (slowCheck then names it). */
+export function fastCheck(data: Uint8Array, seq: number, prev: string): CheckedEntry | null {
   let text: string;
   let entry: Entry;
   try {
@@ -92,8 +94,6 @@ function fastCheck(data: Uint8Array, seq: number, prev: string): CheckedEntry | 
   const leaf = leafHashNode(data);
   return {
     seq,
-    data,
-    entry,
     event,
     leaf,
     leafHex: Buffer.from(leaf.buffer, leaf.byteOffset, 32).toString('hex'),
@@ -111,6 +111,11 @@ function unsignedOf(canon: string, event: Envelope): Uint8Array {
   const at = canon.lastIndexOf(cut);
   if (at > 0 && canon.startsWith(',"time":', at + cut.length)) return Buffer.from(canon.slice(0, at) + canon.slice(at + cut.length), 'utf8');
   return signingBytes(event);
+}
+
+/** The logged effects (parsed again: only to name a problem). */
+export function loggedEffects(data: Uint8Array): unknown {
+  return (JSON.parse(decoder.decode(data)) as Entry).effects;
 }
 
 /** Whether the logged effects are exactly the recomputed ones (as canonical text). */

@@ -17,7 +17,7 @@ import { LedgerState, NeedRecords, canonicalize, splitSig, type Envelope, type R
 import { hex, isWeakPublicKey } from '@cotc/tlog';
 import { verifyStrictNode } from '../crypto/ed25519-node.ts';
 import type { VerifyPool } from '../crypto/verify-pool.ts';
-import { checkEntry, effectsMatch, type CheckedEntry } from './entry-check.ts';
+import { checkEntry, effectsMatch, loggedEffects, slowCheck, type CheckedEntry } from './entry-check.ts';
 import { Frontier } from './frontier.ts';
 import type { SavedProgress, SavedState, VerifiedCheckpoint } from './saved-state.ts';
 
@@ -93,14 +93,17 @@ export class DiskReplay {
 
   /** Replays the next entries (seq = this.size on); the first problem stops it. What was
    * replayed before the page that holds the problem stays saved. */
-  async push(page: readonly Uint8Array[]): Promise<ReplayProblem | null> {
+  async push(page: readonly Uint8Array[], prechecked?: ReadonlyArray<CheckedEntry | null>): Promise<ReplayProblem | null> {
     if (this.#problem) return this.#problem;
     const start = this.#size;
     const checked: CheckedEntry[] = [];
     let problem: ReplayProblem | null = null;
     let prev = this.#prev;
     for (let i = 0; i < page.length; i++) {
-      const c = checkEntry(page[i]!, start + i, prev);
+      // Checked on a worker thread already (check-pool.ts), or here; what did not pass there
+      // is named here.
+      const pre = prechecked ? (prechecked[i] ?? null) : undefined;
+      const c = pre === undefined ? checkEntry(page[i]!, start + i, prev) : pre === null || pre.seq !== start + i ? slowCheck(page[i]!, start + i, prev) : pre;
       if (!('leaf' in c)) {
         problem = c;
         break;
@@ -116,12 +119,12 @@ export class DiskReplay {
     try {
       await state.prefetch(checked.map((c) => c.event));
       for (const c of checked) {
-        let p = this.#apply(c, sigs);
+        let p = this.#apply(c, page[c.seq - start]!, sigs);
         // Evaluation reached past what is loaded (a take beyond the front window): load it
         // and judge the event again, as the sequencer does (src/log/service.ts).
         while (p instanceof NeedRecords) {
           await state.load(p);
-          p = this.#apply(c, sigs);
+          p = this.#apply(c, page[c.seq - start]!, sigs);
         }
         if (p) {
           problem = p;
@@ -161,7 +164,7 @@ export class DiskReplay {
   }
 
   /** Judges and applies one checked entry: a problem, null, or the records to load first. */
-  #apply(c: CheckedEntry, sigs: Map<number, Promise<{ seq: number; ok: boolean; id: string }>>): ReplayProblem | NeedRecords | null {
+  #apply(c: CheckedEntry, data: Uint8Array, sigs: Map<number, Promise<{ seq: number; ok: boolean; id: string }>>): ReplayProblem | NeedRecords | null {
     const ev = c.event;
     let sigFailure: string | null = null;
     const pool = this.#o.pool;
@@ -195,24 +198,24 @@ export class DiskReplay {
       }
     }
     if (!r.ok) {
-      const enc = this.#encodingProblem(c);
+      const enc = this.#encodingProblem(c, data);
       if (enc) return enc;
       if (sigFailure) return { seq: c.seq, check: 'signature', message: sigFailure };
       return { seq: c.seq, check: 'rejected', message: `the state machine rejects ${ev.id}: ${r.code}: ${r.message}` };
     }
-    if ('duplicate' in r) return this.#encodingProblem(c) ?? { seq: c.seq, check: 'rejected', message: `${ev.id} was already logged at seq ${r.duplicate.seq}` };
+    if ('duplicate' in r) return this.#encodingProblem(c, data) ?? { seq: c.seq, check: 'rejected', message: `${ev.id} was already logged at seq ${r.duplicate.seq}` };
     if (!effectsMatch(c, r.effects)) {
-      return this.#encodingProblem(c) ?? { seq: c.seq, check: 'effects', message: `logged effects ${canonicalize(c.entry.effects)} differ from recomputed ${canonicalize(r.effects)}` };
+      return this.#encodingProblem(c, data) ?? { seq: c.seq, check: 'effects', message: `logged effects ${canonicalize(loggedEffects(data))} differ from recomputed ${canonicalize(r.effects)}` };
     }
     return null;
   }
 
   /** The logged effects were not in canonical form (what the whole-entry check of the
    * Replayer names first). */
-  #encodingProblem(c: CheckedEntry): ReplayProblem | null {
+  #encodingProblem(c: CheckedEntry, data: Uint8Array): ReplayProblem | null {
     let canon: string;
     try {
-      canon = canonicalize(c.entry.effects);
+      canon = canonicalize(loggedEffects(data));
     } catch (e) {
       return { seq: c.seq, check: 'encoding', message: `entry is not canonicalizable: ${(e as Error).message}` };
     }
