@@ -207,7 +207,7 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
     decision = decideTrust(state, id, logKey);
     if (decision.kind === 'ask-server') {
       // A store carries no verifier key (a checkpoint names only its hash): it must be given.
-      err(`cotc audit: --store: no log key for ${say(id)}: give --log-key KEY, or --data DIR holding its log.key`);
+      err(m('audit.storeNoKey', { id: say(id) }));
       return 2;
     }
     try {

@@ -363,7 +363,7 @@ program
 
 program
   .command('verify')
-  .description('fetch a donation\'s trace (every page) and verify it offline; exit 0 verified, 1 failed (also: not in the log, or the server refuses the trace), 2 usage or network error')
+  .description('fetch a donation\'s trace (every page) and verify it offline; exit 0 verified (and every --document matched), 1 failed (also: not in the log, the server refuses the trace, or a --document matches no proven hash), 2 usage or network error')
   .argument('<donation-id>', 'the donation id')
   .option('--server <url>', 'the ledger server', DEFAULT_SERVER)
   .option('--log-key <key>', 'the log verifier key to trust (default: remembered for this server, or trusted on first use)')
@@ -374,8 +374,9 @@ program
   .option('--quorum <k>', 'how many of the --witness keys must have cosigned (default: all)')
   .option('--witness-policy <file>', 'a witness policy file: {"quorum": K, "witnesses": [vkey…]} (instead of --witness/--quorum)')
   .option('--replace-log-key', 'trust --log-key (or the server\'s key) even when another key is remembered for this log or server; forgets its remembered checkpoint')
+  .option('--document <file>', 'a receipt or evidence file: its SHA-256, computed here, is matched against the proven hashes of the path (repeatable; exit 1 when one matches none)', repeatable)
   .option('--json', JSON_HELP)
-  .action(async (id: string, o: { server: string; logKey?: string; receipt?: string; gift?: string; state: string; replaceLogKey?: boolean; json?: boolean }) => {
+  .action(async (id: string, o: { server: string; logKey?: string; receipt?: string; gift?: string; state: string; replaceLogKey?: boolean; json?: boolean; document?: string[] }) => {
     interruptible();
     const { verifyCommand } = await import('./verify.ts');
     process.exitCode = await verifyCommand(id, o, stdio);

@@ -6,7 +6,7 @@
 // src/cli/*.ts that bypasses the tables.
 //
 // What stays as it is in every language: the stable markers scripts look for at the start
-// of a line (VERIFIED:, FAILED:, PROBLEM:, WARNING:) and the codes after them
+// of a line (VERIFIED:, FAILED:, PROBLEM:, WARNING:, MATCH:, NO MATCH:, NOT CHECKED:) and the codes after them
 // (receipt_mismatch, not_in_log…), option names, what the data says (names, purposes), the
 // verifier's problem messages and the path tree drawn by @cotc/verify (English, next to
 // their stable code), and --help (commander's, English).
@@ -124,7 +124,16 @@ export const en = {
   'operator.warning1': '1 event signed with a key the log operator installed for the org, not by the org itself: {list}{more}. The operator, not the org, may hold such a key.',
   'operator.warning': '{n} events signed with a key the log operator installed for the org, not by the org itself: {list}{more}. The operator, not the org, may hold such a key.',
 
+  'document.matchReceipt': '{file} (sha256 {hash}) is the receipt "{name}" of disbursement {event} (seq {seq}), proven on this path',
+  'document.matchEvidence': '{file} (sha256 {hash}) is the evidence "{name}" of confirmation {event} (seq {seq}), proven on this path',
+  'document.noMatch': "{file} (sha256 {hash}) is none of the {count} receipt and evidence documents proven on this donation's path",
+  'document.notChecked': '{file}: not checked, because the path did not verify (its hashes prove nothing)',
+  'gift.badIndex': '--gift: expected the gift index of the receipt (0, 1, 2, …)',
+  'gift.notInLog': 'gift {index} of batch {batch}: {status} {message}',
+  'gift.receipt': '; receipt matched: the gift is yours',
+  'gift.verified': "gift {index} of {batch}: {amount} {currency} in the batch total {total}{receipt}; its shares of the batch's hops: {spent} moved in all",
   'audit.oneSource': 'cotc audit: give exactly one of --server URL, --data DIR (or --store URL) or --tiles URL',
+  'audit.storeNoKey': 'cotc audit: --store: no log key for {id}: give --log-key KEY, or --data DIR holding its log.key',
   'audit.tofu': "cotc audit: trusting {server}'s log key on first use: {key}",
   'audit.noStore': 'cotc audit: --data: {dir} holds no store (no {store})',
   'audit.storeFails': 'cotc audit: the store of {where} fails its checks',

@@ -7,10 +7,11 @@
 import { formatGift, verifyGift } from '@cotc/verify';
 import { ClientError, type LedgerClient } from '../client/client.ts';
 import { say, usage, type Io } from './common.ts';
+import { m } from './strings.ts';
 
 /** The --gift value: a gift index (the receipt's). */
 export function needGiftIndex(v: string): number {
-  if (!/^(0|[1-9][0-9]{0,8})$/.test(v)) throw usage('--gift: expected the gift index of the receipt (0, 1, 2, …)');
+  if (!/^(0|[1-9][0-9]{0,8})$/.test(v)) throw usage(m('gift.badIndex'));
   return Number(v);
 }
 
@@ -21,7 +22,7 @@ export async function verifyGiftStep(c: LedgerClient, batchId: string, index: nu
     answer = await c.get(`/v1/batches/${encodeURIComponent(batchId)}/gifts/${index}`);
   } catch (e) {
     if (e instanceof ClientError && e.status !== undefined && e.status < 500) {
-      io.out(`FAILED: not_in_log: gift ${index} of batch ${say(batchId)}: ${e.status} ${say(e.serverMessage ?? '', 300)}`.trimEnd());
+      io.out(`FAILED: not_in_log: ${m('gift.notInLog', { index, batch: say(batchId), status: e.status, message: say(e.serverMessage ?? '', 300) })}`.trimEnd());
       return false;
     }
     throw usage(`--server: ${(e as Error).message}`);
@@ -33,9 +34,7 @@ export async function verifyGiftStep(c: LedgerClient, batchId: string, index: nu
     return false;
   }
   const spent = g.shares.reduce((a, s) => a + BigInt(s.share), 0n);
-  io.out(
-    `VERIFIED: gift ${index} of ${say(batchId)}: ${say(g.gift!.amount)} ${say(g.batch!.currency)} in the batch total ${say(g.batch!.total)}` +
-      `${g.receipt === 'matched' ? '; receipt matched: the gift is yours' : ''}; its shares of the batch's hops: ${spent} moved in all`,
-  );
+  const receipt = g.receipt === 'matched' ? m('gift.receipt') : '';
+  io.out(`VERIFIED: ${m('gift.verified', { index, batch: say(batchId), amount: say(g.gift!.amount), currency: say(g.batch!.currency), total: say(g.batch!.total), receipt, spent: spent.toString() })}`);
   return true;
 }

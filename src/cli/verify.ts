@@ -23,6 +23,7 @@ import { acceptLog, decideTrust, rememberCheckpoint, type TrustDecision } from '
 import { client, formatAmount, jsonText, needId, say, usage, type Io } from './common.ts';
 import { needGiftIndex, verifyGiftStep } from './verify-gift.ts';
 import { m } from './strings.ts';
+import { checkDocuments, documentLines, documentsJson, readDocuments, type DocumentCheck, type DocumentFile } from './documents.ts';
 import { loadState, saveState, StateFileError } from './statefile.ts';
 import { witnessPolicyFromFlags, witnessedWords } from '../witness/cli-policy.ts';
 
@@ -41,6 +42,8 @@ export interface VerifyCliOptions {
   json?: boolean;
   /** issue 15: the id is a gift batch; verify this gift of it (src/cli/verify-gift.ts) */
   gift?: string;
+  /** files to check against the proven receipt and evidence hashes of the path (repeatable) */
+  document?: string[];
 }
 
 function netError(e: unknown): never {
@@ -89,6 +92,8 @@ export async function verifyCommand(donationId: string, o: VerifyCliOptions, io:
   if (o.receipt === '') throw usage(m('common.empty', { option: '--receipt' }));
   const giftIndex = o.gift !== undefined ? needGiftIndex(o.gift) : undefined;
   if (o.state === '') throw usage(m('common.empty', { option: '--state' }));
+  // Read before anything is fetched: a file that cannot be read is a usage error (exit 2).
+  const docs = readDocuments(o.document);
   let state;
   try {
     state = loadState(o.state);
@@ -210,7 +215,7 @@ export async function verifyCommand(donationId: string, o: VerifyCliOptions, io:
     // A wrong receipt on a verified path is its own calm state (issue 12 item 1): the
     // path is proven, only the secret is not this donation's. Still exit 1.
     const onlyReceipt = problems.every((p) => p.code === 'receipt_mismatch');
-    return failed(io, o, id, problems, r, onlyReceipt);
+    return failed(io, o, id, problems, r, onlyReceipt, docs);
   }
 
   const cp = r.checkpoint!;
@@ -222,8 +227,9 @@ export async function verifyCommand(donationId: string, o: VerifyCliOptions, io:
   } catch (e) {
     saveProblem = m('verify.cannotSave', { state: o.state, reason: (e as Error).message });
   }
+  const checks = checkDocuments(docs, r, true);
   if (o.json) {
-    io.out(jsonText(resultJson(id, r, problems, logKey, trusted)));
+    io.out(jsonText({ ...resultJson(id, r, problems, logKey, trusted), ...(docs.length ? { documents: documentsJson(checks) } : {}) }));
   } else {
     const byOperator = operatorSignedLine(r);
     if (byOperator) io.out(byOperator);
@@ -237,12 +243,14 @@ export async function verifyCommand(donationId: string, o: VerifyCliOptions, io:
     const opCount = r.operatorSigned?.length ?? 0;
     if (opCount > 0) parts.push(m('verified.operator', { n: opCount }));
     io.out(`VERIFIED: ${parts.join(m('list.sep'))}`);
+    for (const l of documentLines(checks, r)) io.out(l);
   }
   if (saveProblem) {
     io.err(saveProblem);
     return 2;
   }
-  return 0;
+  // A document that is none of the proven ones: the path is verified, the document is not.
+  return checks.every((c) => c.matches.length > 0) ? 0 : 1;
 }
 
 type LineProblem = { code: string; message: string; index?: number; event?: string };
@@ -269,9 +277,11 @@ export function resultJson(id: string, r: VerifyResult | undefined, problems: Li
  * in the CLI's language where the CLI wrote it, the verifier's English otherwise), or the
  * --json document; exit 1. `calm`: only the receipt is wrong on a verified path.
  */
-function failed(io: Io, o: VerifyCliOptions, id: string, problems: LineProblem[], r?: VerifyResult, calm = false): number {
+function failed(io: Io, o: VerifyCliOptions, id: string, problems: LineProblem[], r?: VerifyResult, calm = false, docs: DocumentFile[] = []): number {
+  // A wrong receipt does not make the path's hashes less proven; any other problem does.
+  const checks: DocumentCheck[] = checkDocuments(docs, r, calm);
   if (o.json) {
-    io.out(jsonText(resultJson(id, r, problems)));
+    io.out(jsonText({ ...resultJson(id, r, problems), ...(docs.length ? { documents: documentsJson(checks) } : {}) }));
     return 1;
   }
   if (calm) io.out(m('verify.calmMismatch', { id }));
@@ -279,6 +289,7 @@ function failed(io: Io, o: VerifyCliOptions, id: string, problems: LineProblem[]
     const where = [p.index !== undefined ? m('where.seq', { seq: say(p.index, 24) }) : '', p.event !== undefined ? m('where.event', { event: say(p.event, 140) }) : ''].filter(Boolean).join(', ');
     io.out(`FAILED: ${say(p.code, 64)}: ${say(p.message, 600)}${where ? ` (${where})` : ''}`);
   }
+  for (const l of documentLines(checks, r)) io.out(l);
   return 1;
 }
 

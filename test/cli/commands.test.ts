@@ -31,7 +31,7 @@ function cli(args: string[], input?: string, viaPnpm = false, env: Record<string
     const child = execFile(
       cmd,
       [...pre, ...args],
-      { cwd: ROOT, env: { ...process.env, XDG_STATE_HOME: stateHome, FORCE_COLOR: '0', ...env }, timeout: 60_000 },
+      { cwd: ROOT, env: { ...process.env, XDG_STATE_HOME: stateHome, FORCE_COLOR: '0', ...env }, timeout: 180_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1) : 0;
         resolve({ code, out: stdout, err: stderr });

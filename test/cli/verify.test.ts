@@ -11,6 +11,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import crypto from 'node:crypto';
 import { generateKey } from '@cotc/tlog';
 import { tempDir, testServer } from '../helpers/server.ts';
 import { cny, donor, ev, newOrg, type Org } from '../helpers/events.ts';
@@ -32,7 +33,7 @@ function cli(args: string[], viaPnpm = false): Promise<Run> {
     const child = execFile(
       cmd,
       [...pre, ...args],
-      { cwd: ROOT, env: { ...process.env, XDG_STATE_HOME: stateHome, FORCE_COLOR: '0' }, timeout: 60_000 },
+      { cwd: ROOT, env: { ...process.env, XDG_STATE_HOME: stateHome, FORCE_COLOR: '0' }, timeout: 180_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1) : 0;
         resolve({ code, out: stdout, err: stderr });
@@ -45,6 +46,12 @@ const show = (r: Run) => `exit ${r.code}\n--- stdout\n${r.out}\n--- stderr\n${r.
 const stateFile = () => path.join(tempDir('cotc-verify-'), 'state.json');
 
 type Server = Awaited<ReturnType<typeof testServer>>;
+
+// The invoice whose SHA-256 the disbursement carries, and a photo whose hash is the confirmation's evidence.
+const INVOICE = Buffer.from('INVOICE 2020-07: 236 water filters, CNY 45.00\n');
+const INVOICE_SHA = crypto.createHash('sha256').update(INVOICE).digest('hex');
+const PHOTO = Buffer.from('JPEG: 236 water filters installed');
+const PHOTO_SHA = crypto.createHash('sha256').update(PHOTO).digest('hex');
 
 async function accept(s: Server, events: unknown[]): Promise<void> {
   const r = await s.client.post(events);
@@ -63,9 +70,9 @@ async function populate(s: Server, tag: string, id: string, secret: string) {
     ev(ch, 'fund.open', { fund: `schools-${tag}`, name: 'Schools', currency: 'CNY', restricted: true, purpose: 'water filters for 236 schools' }),
     ev(ch, 'donation', { fund: `general-${tag}`, amount: cny(10000), donor: donor(id, secret), channel: 'goods-for-good' }, id),
     ev(ch, 'transfer', { from: `general-${tag}`, to: `schools-${tag}`, amount: cny(6000), memo: 'grant for water filters' }, `tr-${tag}`),
-    ev(ch, 'disbursement', { fund: `schools-${tag}`, amount: cny(4500), payee: py.id, purpose: 'water filters', receipts: [{ sha256: 'ab'.repeat(32), name: 'invoice.pdf' }] }, `dis-${tag}`),
+    ev(ch, 'disbursement', { fund: `schools-${tag}`, amount: cny(4500), payee: py.id, purpose: 'water filters', receipts: [{ sha256: INVOICE_SHA, name: 'invoice.pdf' }] }, `dis-${tag}`),
   ]);
-  await accept(s, [ev(py, 'confirmation', { disbursement: `dis-${tag}`, statement: '236 water filters installed', evidence: [{ sha256: 'cd'.repeat(32), name: 'photo.jpg' }] }, `conf-${tag}`)]);
+  await accept(s, [ev(py, 'confirmation', { disbursement: `dis-${tag}`, statement: '236 water filters installed', evidence: [{ sha256: PHOTO_SHA, name: 'photo.jpg' }] }, `conf-${tag}`)]);
   return { ch, py };
 }
 
@@ -101,7 +108,7 @@ test('a real donation verifies with its path and amounts; receipts; unknown dona
   assert.match(ok.out, /donation gift-verify-1: CNY 100\.00 into fund general-v/);
   assert.match(ok.out, /CNY 60\.00 → transfer tr-v/);
   assert.match(ok.out, /CNY 45\.00 → disbursement dis-v: paid to organisation payee-v for "water filters"/);
-  assert.match(ok.out, /receipt "invoice\.pdf" sha256 (ab){32}/);
+  assert.ok(ok.out.includes(`receipt "invoice.pdf" sha256 ${INVOICE_SHA}`), show(ok));
   assert.match(ok.out, /confirmation conf-v: "236 water filters installed"/);
   assert.match(ok.out, /unspent: CNY 40\.00 still in fund general-v/);
   assert.match(ok.out, /\nVERIFIED: donation gift-verify-1 of CNY 100\.00 into general-v; 4 events .* checkpoint 9 /);
@@ -128,6 +135,36 @@ test('a real donation verifies with its path and amounts; receipts; unknown dona
 
   assert.is(off.code, 2, show(off));
   assert.match(off.err, /--server: cannot reach http:\/\/127\.0\.0\.1:\d+/);
+});
+
+test('--document: a file held by the donor matches a proven receipt or evidence hash, or none (exit 1)', async () => {
+  const dir = tempDir('cotc-docs-');
+  const inv = path.join(dir, 'my-invoice.pdf');
+  const photo = path.join(dir, 'IMG_0001.jpg');
+  const other = path.join(dir, 'other.pdf');
+  fs.writeFileSync(inv, INVOICE);
+  fs.writeFileSync(photo, PHOTO);
+  fs.writeFileSync(other, Buffer.concat([INVOICE, Buffer.from(' ')]));
+  const [both, none, json, missing] = await Promise.all([
+    cli(['verify', DONATION, '--server', server.url, '--state', stateFile(), '--document', inv, '--document', photo]),
+    cli(['verify', DONATION, '--server', server.url, '--state', stateFile(), '--document', other]),
+    cli(['verify', DONATION, '--server', server.url, '--state', stateFile(), '--document', inv, '--document', other, '--json']),
+    cli(['verify', DONATION, '--server', server.url, '--state', stateFile(), '--document', path.join(dir, 'no-such.pdf')]),
+  ]);
+  assert.is(both.code, 0, show(both));
+  assert.ok(both.out.includes(`MATCH: ${inv} (sha256 ${INVOICE_SHA}) is the receipt "invoice.pdf" of disbursement dis-v`), show(both));
+  assert.ok(both.out.includes(`MATCH: ${photo} (sha256 ${PHOTO_SHA}) is the evidence "photo.jpg" of confirmation conf-v`), show(both));
+  assert.is(none.code, 1, show(none));
+  assert.match(none.out, /^VERIFIED: /m);
+  assert.match(none.out, /NO MATCH: .*other\.pdf \(sha256 [0-9a-f]{64}\) is none of the 2 receipt and evidence documents proven/);
+  assert.is(json.code, 1, show(json));
+  const j = JSON.parse(json.out);
+  assert.is(j.verified, true);
+  assert.equal(j.documents.map((d: { matched: boolean }) => d.matched), [true, false]);
+  assert.is(j.documents[0].matches[0].event, 'dis-v');
+  assert.is(j.documents[0].sha256, INVOICE_SHA);
+  assert.is(missing.code, 2, show(missing));
+  assert.match(missing.err, /--document: cannot read .*no-such\.pdf: no such file/);
 });
 
 test('--json: one document, verified or not; a wrong receipt on a proven path is said calmly', async () => {

@@ -14,6 +14,7 @@ import type { LNode } from './layout.ts';
 import { rememberCheckpoint, resolveTrust, type Trust } from './trust.ts';
 import { askKey, trustPanel } from './trustpanel.ts';
 import { witnessBox, witnessOptions } from './witnesses.ts';
+import { documentBox } from './document.ts';
 
 interface BundleEntry {
   index: number;
@@ -135,6 +136,7 @@ export async function donationView(main: HTMLElement, route: Route): Promise<voi
   const witnessed = witnessBox(result);
   if (witnessed) main.append(witnessed);
   main.append(summary(result, currency, route, facts));
+  main.append(documentBox(result, (event) => event));
   const byOperator = operatorSignedBox(result, facts);
   if (byOperator) main.append(byOperator);
   if (pathProblems.length) main.append(problemList(pathProblems));
