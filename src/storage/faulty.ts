@@ -1,10 +1,34 @@
-// A LogStore wrapper that injects the two failures every backend can have (after
-// Sunlight/Tessera's fakes): a commit that fails and was not persisted, and one that
-// fails although it was persisted (the write landed but the acknowledgement was lost).
-// Also a store whose every call fails (the disk is gone) until healed.
+// A LogStore wrapper that injects the failures every backend can have (after
+// Sunlight/Tessera's fakes): a commit that fails and was not persisted, one that fails in
+// the middle of the backend's own commit (the batch's state records throw half-way
+// through as the backend reads them: the backend must leave nothing of the batch), and
+// one that fails although it was persisted (the write landed but the acknowledgement was
+// lost). Also a store whose every call fails (the disk is gone) until healed. The
+// conformance suite (test/storage/conformance.ts) runs each against every backend.
 import type { CommitBatch, LogStore } from './types.ts';
 
-export type Fault = 'fail-not-persisted' | 'fail-persisted' | 'down';
+export type Fault = 'fail-not-persisted' | 'fail-midway' | 'fail-persisted' | 'down';
+
+/** The error a 'fail-midway' batch throws when the backend reads past its middle. */
+export class MidwayFault extends Error {
+  constructor(index: number) {
+    super(`injected: commit failed midway (reading state record ${index} of the batch)`);
+    this.name = 'MidwayFault';
+  }
+}
+
+/** The batch with its state records throwing from the middle on (a Proxy: whatever way the
+ * backend reads them, by index, iterator, map or JSON). At least one record throws. */
+function midway(b: CommitBatch): CommitBatch {
+  const cut = Math.floor(b.state.length / 2);
+  const state = new Proxy(b.state, {
+    get(target, prop, receiver) {
+      if (typeof prop === 'string' && /^[0-9]+$/.test(prop) && Number(prop) >= cut && Number(prop) < target.length) throw new MidwayFault(Number(prop));
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+  return { ...b, state };
+}
 
 export class FaultyStore implements LogStore {
   #faults: Fault[] = [];
@@ -81,6 +105,12 @@ export class FaultyStore implements LogStore {
     this.commits++;
     const f = this.#faults.shift();
     if (f === 'fail-not-persisted') throw new Error('injected: commit failed, not persisted');
+    if (f === 'fail-midway') {
+      if (b.state.length === 0) throw new TypeError('fail-midway: the batch has no state records to fail in');
+      await this.inner.commit(midway(b));
+      // The backend committed without reading all of the batch: it dropped writes.
+      throw new Error('fail-midway: the backend committed a batch without reading all of its state records');
+    }
     await this.inner.commit(b);
     if (f === 'fail-persisted') throw new Error('injected: commit failed after persisting');
   }

@@ -191,7 +191,7 @@ export class LevelStore implements LogStore {
       if (count <= 0) return out;
       if (count <= 16) {
         // A few entries (a proof or a trace read): point reads are ~10x cheaper than an
-        // iterator here. Stop at the first missing one, as the iterator would.
+        // iterator here. Stop at the first missing one (types.ts), as the iterator does.
         const keys = Array.from({ length: count }, (_, i) => 'e/' + hex16(start + i));
         for (const v of await this.db.getMany(keys)) {
           if (v === undefined) break;
@@ -199,7 +199,12 @@ export class LevelStore implements LogStore {
         }
         return out;
       }
-      for await (const v of this.db.values({ gte: 'e/' + hex16(start), lt: 'e/' + hex16(start + count) })) out.push(v);
+      // Stop at the first missing one (types.ts: the answer is a prefix of the range, never
+      // a run with a gap closed up, which would hand out entry k+1 as entry k).
+      for await (const [k, v] of this.db.iterator({ gte: 'e/' + hex16(start), lt: 'e/' + hex16(start + count) })) {
+        if (k !== 'e/' + hex16(start + out.length)) break;
+        out.push(v);
+      }
       return out;
     });
   }

@@ -1,4 +1,4 @@
-// In-memory LogStore for tests: the same contract as level.ts, nothing durable.
+// In-memory LogStore for tests: the same contract as level.ts (types.ts), nothing durable.
 import { checkBatch, type CommitBatch, type Head, type LogStore } from './types.ts';
 
 export class MemoryStore implements LogStore {
@@ -68,20 +68,29 @@ export class MemoryStore implements LogStore {
   }
   async commit(b: CommitBatch) {
     checkBatch(b, this.#head?.size ?? 0);
-    this.#entries.push(...b.entries.map((e) => e.slice()));
-    for (const t of b.tiles) this.#tiles.set(`${t.l}/${t.n}`, t.data.slice());
-    for (const [id, seq] of b.ids) this.#ids.set(id, seq);
-    for (const [d, seq] of b.traces) {
+    // Read all of the batch before changing anything, as a transaction would: a batch that
+    // throws while it is read (FaultyStore 'fail-midway') leaves the store as it was.
+    const entries = b.entries.map((e) => e.slice());
+    const tiles = b.tiles.map((t) => [`${t.l}/${t.n}`, t.data.slice()] as const);
+    const ids = [...b.ids];
+    const traces = [...b.traces];
+    const donations = [...b.donations];
+    const state = [...b.state];
+    const head = { ...b.head };
+    this.#entries.push(...entries);
+    for (const [k, data] of tiles) this.#tiles.set(k, data);
+    for (const [id, seq] of ids) this.#ids.set(id, seq);
+    for (const [d, seq] of traces) {
       const l = this.#traces.get(d) ?? [];
       l.push(seq);
       this.#traces.set(d, l);
     }
-    this.#donations.push(...b.donations);
-    for (const [k, v] of b.state) {
+    this.#donations.push(...donations);
+    for (const [k, v] of state) {
       if (v === null) this.#state.delete(k);
       else this.#state.set(k, v);
     }
-    this.#checkpoints.set(b.head.size, b.head.checkpoint);
-    this.#head = { ...b.head };
+    this.#checkpoints.set(head.size, head.checkpoint);
+    this.#head = head;
   }
 }

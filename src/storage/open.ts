@@ -11,7 +11,7 @@
 // storeSource open it (and a LevelStore must be opened by one owner only).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LogStore } from './types.ts';
+import { isMigratable, type LogStore } from './types.ts';
 
 export interface OpenStoreOptions {
   /** LevelDB: check every file's CRCs at open (level-verify.ts; `serve --verify-store`,
@@ -124,4 +124,15 @@ export async function openStore(spec: string, opts: OpenStoreOptions = {}): Prom
       return new PgStore(p.target, opts.postgres);
     }
   }
+}
+
+/** `cotc migrate --store SPEC`: brings the store's schema to this code's version, on any
+ * backend that has one (types.ts Migratable); null for one that has none (LevelDB checks
+ * its format marker at open). `where` names the store without a password. */
+export async function migrateStore(spec: string): Promise<{ where: string; from: number; to: number } | null> {
+  // migrate:false: opening must not migrate behind our back; migrateOnly does it, once.
+  const store = await openStore(spec, { postgres: { migrate: false } });
+  if (!isMigratable(store)) return null;
+  const [from, to] = await store.migrateOnly();
+  return { where: describeStore(spec), from, to };
 }

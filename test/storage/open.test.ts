@@ -8,7 +8,8 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeStore, openStore, parseStoreSpec, storeIdentity, StoreSpecError } from '../../src/storage/open.ts';
+import { describeStore, migrateStore, openStore, parseStoreSpec, storeIdentity, StoreSpecError } from '../../src/storage/open.ts';
+import { isMigratable } from '../../src/storage/types.ts';
 import { LevelStore } from '../../src/storage/level.ts';
 import { MemoryStore } from '../../src/storage/memory.ts';
 import { KeyFileError } from '../../src/log/datadir.ts';
@@ -78,11 +79,24 @@ test('postgres:// loads the PostgreSQL backend, or says it is not available', as
   );
   if (hasPostgres) {
     assert.type((r as { commit?: unknown }).commit, 'function');
+    assert.ok(isMigratable(r as never), 'a PostgreSQL store has schema migrations');
   } else {
     assert.instance(r, StoreSpecError);
     assert.match((r as Error).message, /PostgreSQL backend not available/);
     assert.not.match((r as Error).message, /hunter2/);
   }
+});
+
+test('migrateStore: a backend without schema migrations has nothing to do, and is not touched', async () => {
+  const dir = path.join(tempDir(), 'none');
+  assert.is(await migrateStore(dir), null);
+  assert.is(await migrateStore('memory:'), null);
+  assert.not.ok(fs.existsSync(dir));
+  assert.not.ok(isMigratable(await openStore(dir)));
+  await migrateStore('bogus://x').then(
+    () => assert.unreachable('migrated an unknown scheme'),
+    (e: Error) => assert.instance(e, StoreSpecError),
+  );
 });
 
 test('--store: keys in --data, the log elsewhere; audit --store; no new key for a store holding a log', async () => {
