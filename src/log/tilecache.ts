@@ -51,6 +51,9 @@ const tkey = (l: number, n: number) => l * 2 ** 40 + n;
 /** Tiles a computation wanted and the cache did not have (the caller loads them and retries). */
 class Missing {
   readonly tiles = new Map<number, { l: number; n: number }>();
+  /** every miss counts, also a second one of a tile already listed: a value computed since
+   * `count` last changed used no stand-in hash and may be memoised */
+  count = 0;
 }
 
 export class TileCache implements HashReader {
@@ -128,6 +131,7 @@ export class TileCache implements HashReader {
     const t = this.#get(l, n);
     if (!t || t.w < (at + 1) * 2 ** k) {
       miss.tiles.set(tkey(l, n), { l, n });
+      miss.count++;
       return undefined;
     }
     return t.level(k).subarray(at * HASH_SIZE, (at + 1) * HASH_SIZE);
@@ -190,9 +194,9 @@ export class Prover {
     if (m) return m;
     let k = 1;
     while (k * 2 < n) k *= 2;
-    const before = miss.tiles.size;
+    const before = miss.count;
     const v = nodeHash(this.#range(lo, lo + k, miss), this.#range(lo + k, hi, miss));
-    if (miss.tiles.size === before) this.#mth.set(key, v);
+    if (miss.count === before) this.#mth.set(key, v);
     return v;
   }
 
@@ -200,9 +204,9 @@ export class Prover {
     const key = `${lo}:${hi}`;
     const s = this.#hex.get(key);
     if (s !== undefined) return s;
-    const before = miss.tiles.size;
+    const before = miss.count;
     const v = Buffer.from(this.#range(lo, hi, miss)).toString('hex');
-    if (miss.tiles.size === before) this.#hex.set(key, v);
+    if (miss.count === before) this.#hex.set(key, v);
     return v;
   }
 
