@@ -14,29 +14,13 @@ import { generateKey } from '@cotc/tlog';
 import { PgStore, SCHEMA_VERSION, StoreFencedError, StoreSchemaError } from '../../src/storage/postgres.ts';
 import { FaultyStore } from '../../src/storage/faulty.ts';
 import { LogService } from '../../src/log/service.ts';
-import type { CommitBatch, LogStore } from '../../src/storage/types.ts';
+import type { LogStore } from '../../src/storage/types.ts';
 import { freshDatabase, pgServers } from '../helpers/postgres.ts';
-import { conformance } from './conformance.ts';
+import { batch, conformance } from './conformance.ts';
 import { tempDir, testServer } from '../helpers/server.ts';
 import { ev, newOrg, type Org } from '../helpers/events.ts';
 
 const servers = await pgServers();
-const enc = new TextEncoder();
-
-function batch(fromSize: number, n: number, extra: Partial<CommitBatch> = {}): CommitBatch {
-  const entries = Array.from({ length: n }, (_, i) => enc.encode(`entry ${fromSize + i}`));
-  return {
-    fromSize,
-    entries,
-    tiles: [{ l: 0, n: 0, data: new Uint8Array(32 * (fromSize + n)).fill(fromSize + n) }],
-    ids: entries.map((_, i) => [`ev-${fromSize + i}`, fromSize + i] as [string, number]),
-    traces: entries.map((_, i) => ['d:don', fromSize + i] as [string, number]),
-    donations: [[fromSize, `don-${fromSize}`]],
-    state: [[`k${fromSize}`, `{"v":${fromSize}}`]],
-    head: { size: fromSize + n, checkpoint: `cp ${fromSize + n}\n` },
-    ...extra,
-  };
-}
 
 async function make(): Promise<{ store: PgStore; url: string; replicaUrl: string | null; reopen: () => PgStore }> {
   const db = await freshDatabase(servers!);
