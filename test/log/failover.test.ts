@@ -55,10 +55,12 @@ async function roleOf(p: Proc): Promise<string | null> {
   }
 }
 
-async function sequencerOf(ps: Proc[], deadlineMs = TAKEOVER_DEADLINE_MS): Promise<Proc> {
+/** The process that sequences, polled among `ps` (a list, or a function giving the list at
+ * each poll: a process restarting in the background may be the one that wins). */
+async function sequencerOf(ps: Proc[] | (() => Proc[]), deadlineMs = TAKEOVER_DEADLINE_MS): Promise<Proc> {
   const end = Date.now() + deadlineMs;
   for (;;) {
-    for (const p of ps) if ((await roleOf(p)) === 'sequencer') return p;
+    for (const p of typeof ps === 'function' ? ps() : ps) if ((await roleOf(p)) === 'sequencer') return p;
     if (Date.now() > end) throw new Error(`no process sequences after ${deadlineMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -189,8 +191,9 @@ t(`SIGKILL the sequencer ${KILLS} times under concurrent posters: another takes 
       const before = acked.size;
       const t0 = Date.now();
       await kill(seq.proc);
-      const others = procs.filter((p) => p !== seq);
-      const next = await sequencerOf(others);
+      // Any live process may win, including one still restarting from an earlier round
+      // (it joins `procs` once it listens), so the candidates are re-read at every poll.
+      const next = await sequencerOf(() => procs.filter((p) => p !== seq));
       takeovers.push(Date.now() - t0);
       if (process.env.FAILOVER_DEBUG) console.error(`kill ${round + 1}: takeover ${takeovers[takeovers.length - 1]} ms, ${acked.size} acked`);
       // The killed one comes back, as a reader.
