@@ -57,7 +57,15 @@ test(`SIGKILL ${KILLS} times under concurrent posters loses nothing acknowledged
       }
     };
     const posters = Array.from({ length: POSTERS }, poster);
-    await new Promise((r) => setTimeout(r, 30 + Math.random() * 250));
+    // Kill at a random moment after some acknowledgements of this round, not after a fixed
+    // time: on a slow or loaded machine a fixed window may hold none (the test would check
+    // nothing, and its guard below failed CI-like runs). The deadline is a liveness bound.
+    const end = Date.now() + 60_000;
+    while (acked.size < 6) {
+      if (Date.now() > end) throw new Error(`only ${acked.size} acknowledgements in 60 s before kill ${round + 1}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, Math.random() * 250));
     await kill(proc);
     stop = true;
     await Promise.all(posters);
@@ -81,8 +89,7 @@ test(`SIGKILL ${KILLS} times under concurrent posters loses nothing acknowledged
     seen.push(now);
   }
   await kill(proc);
-  // Not vacuous: the posters really were acknowledged between kills.
-  assert.ok(totalAcked > KILLS * 5, `only ${totalAcked} acknowledgements in ${KILLS} rounds`);
+  console.log(`crash: ${KILLS} SIGKILLs, ${totalAcked} events acknowledged and found after restarts`);
 });
 
 test.run();

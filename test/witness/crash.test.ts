@@ -53,6 +53,8 @@ test(`SIGKILL ${KILLS} times during add-checkpoint: never cosigns two inconsiste
     const { proc, url } = await start(dir, log.verifierKey);
     if (!wkey) wkey = (await (await fetch(`${url}/v1/witness`)).json()).key;
     let stop = false;
+    /** answers this life gave (any status): the kill waits for one, see below */
+    let answers = 0;
     const submitter = async (br: Branch) => {
       let old = 0;
       let next = 1;
@@ -66,6 +68,7 @@ test(`SIGKILL ${KILLS} times during add-checkpoint: never cosigns two inconsiste
           return; // killed
         }
         const text = await res.text().catch(() => '');
+        answers++;
         if (res.status === 200) {
           const n = openNoteWith(br.cps[size]! + text, [cosignatureVerifier(wkey)]);
           cosigned.push({ branch: br.name, size, root: br.roots[size]!, time: cosignatureTimestamp(n.signatures[0]!.sig)!, life });
@@ -84,8 +87,16 @@ test(`SIGKILL ${KILLS} times during add-checkpoint: never cosigns two inconsiste
         }
       }
     };
-    const runs = [submitter(A), submitter(B), submitter(A), submitter(B)];
-    await new Promise((r) => setTimeout(r, 20 + Math.random() * 150));
+    let ended = 0;
+    const runs = [submitter(A), submitter(B), submitter(A), submitter(B)].map((p) => p.finally(() => ended++));
+    // Kill at a random moment after this life has answered (not after a fixed time, which on
+    // a slow or loaded machine can pass before the first answer, so that no life is tested).
+    const end = Date.now() + 60_000;
+    while (answers === 0 && ended < runs.length) {
+      if (Date.now() > end) throw new Error(`the witness answered nothing in 60 s (life ${life + 1})`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, Math.random() * 150));
     await kill(proc);
     stop = true;
     await Promise.all(runs);
