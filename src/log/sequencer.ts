@@ -19,6 +19,7 @@ import { hash } from 'node:crypto';
 import { edgeTiles, equalBytes, formatCheckpoint, integrate, openNote, parseCheckpoint, parseSignerKey, signNote, treeHash, isWeakPublicKey, type TileBytes } from '@cotc/tlog';
 import {
   LedgerState,
+  MAX_CLOCK_AHEAD_MS,
   NeedRecords,
   reject,
   signEvent,
@@ -37,7 +38,6 @@ import { ServiceUnavailableError, StoreCorruptError } from '../storage/errors.ts
 import { entryText, eventText } from './encode.ts';
 import { sha256, type TileCache } from './tilecache.ts';
 
-export const MAX_FUTURE_MS = 5 * 60 * 1000;
 const ZERO_HASH = '0'.repeat(64);
 
 export interface Proof {
@@ -209,25 +209,7 @@ export class Sequencer {
       this.#orgsChanged = 0;
       return;
     }
-    let cp;
-    try {
-      cp = parseCheckpoint(openNote(head.checkpoint, [this.verifierKey]).text);
-    } catch (e) {
-      throw new StoreCorruptError(`head checkpoint does not verify with the log key: ${(e as Error).message}`, head.size);
-    }
-    if (cp.origin !== this.origin || cp.size !== head.size) {
-      throw new StoreCorruptError(`head checkpoint names ${cp.origin} size ${cp.size}, head says ${head.size}`, head.size);
-    }
-    const root = await treeHash(head.size, this.#tiles);
-    if (!equalBytes(root, cp.root)) {
-      throw new StoreCorruptError(`tree hashes do not match the last checkpoint's root at size ${head.size}`, head.size);
-    }
-    const [last] = await this.store.entries(head.size - 1, 1);
-    if (!last) throw new StoreCorruptError(`entry ${head.size - 1} is missing`, head.size - 1);
-    const lastLeaf = hash('sha256', Buffer.concat([Buffer.from(LEAF_PREFIX), last]), 'hex');
-    if (lastLeaf !== (await this.#tiles.leafHex(head.size - 1))) {
-      throw new StoreCorruptError(`entry ${head.size - 1} does not hash to its leaf in the tree`, head.size - 1);
-    }
+    const lastLeaf = await this.#checkHead(head);
     try {
       this.#state = await LedgerState.open(this.#source(), { isWeakKey: isWeakPublicKey });
     } catch (e) {
@@ -251,6 +233,19 @@ export class Sequencer {
   async follow(): Promise<boolean> {
     const head = await this.store.head();
     if (!head || head.size <= this.#head.size) return false;
+    const lastLeaf = await this.#checkHead(head);
+    // Another call may have adopted a newer head meanwhile: never go back.
+    if (head.size <= this.#head.size) return false;
+    this.#head = head;
+    this.#prev = lastLeaf;
+    return true;
+  }
+
+  /** The head check of load() and follow(), O(1) in the log's size: the checkpoint verifies
+   * with the log key and names this log and the head's size, the tree the store's tiles
+   * hold hashes to its root, and the last entry is stored and hashes to the tree's last
+   * leaf. Returns that leaf hash (hex); throws StoreCorruptError naming the failed check. */
+  async #checkHead(head: Head): Promise<string> {
     let cp;
     try {
       cp = parseCheckpoint(openNote(head.checkpoint, [this.verifierKey]).text);
@@ -261,14 +256,16 @@ export class Sequencer {
       throw new StoreCorruptError(`head checkpoint names ${cp.origin} size ${cp.size}, head says ${head.size}`, head.size);
     }
     const root = await treeHash(head.size, this.#tiles);
-    if (!equalBytes(root, cp.root)) throw new StoreCorruptError(`tree hashes do not match the checkpoint's root at size ${head.size}`, head.size);
+    if (!equalBytes(root, cp.root)) {
+      throw new StoreCorruptError(`tree hashes do not match the checkpoint's root at size ${head.size}`, head.size);
+    }
     const [last] = await this.store.entries(head.size - 1, 1);
     if (!last) throw new StoreCorruptError(`entry ${head.size - 1} is missing`, head.size - 1);
-    // Another call may have adopted a newer head meanwhile: never go back.
-    if (head.size <= this.#head.size) return false;
-    this.#head = head;
-    this.#prev = hash('sha256', Buffer.concat([Buffer.from(LEAF_PREFIX), last]), 'hex');
-    return true;
+    const lastLeaf = hash('sha256', Buffer.concat([Buffer.from(LEAF_PREFIX), last]), 'hex');
+    if (lastLeaf !== (await this.#tiles.leafHex(head.size - 1))) {
+      throw new StoreCorruptError(`entry ${head.size - 1} does not hash to its leaf in the tree`, head.size - 1);
+    }
+    return lastLeaf;
   }
 
   /** Writes entry 0 of a new log: the operator's self-registration. */
@@ -331,8 +328,8 @@ export class Sequencer {
         return;
       }
       const event = v.event;
-      if (Date.parse(event.time) - now > MAX_FUTURE_MS) {
-        results[i] = failed(reject('schema', `/time: ${event.time} is more than 5 minutes ahead of the server clock`));
+      if (Date.parse(event.time) - now > MAX_CLOCK_AHEAD_MS) {
+        results[i] = failed(reject('schema', `/time: ${event.time} is more than ${MAX_CLOCK_AHEAD_MS / 60_000} minutes ahead of the server clock`));
         return;
       }
       const text = eventText(event);

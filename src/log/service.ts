@@ -12,7 +12,7 @@ import { TileCache } from './tilecache.ts';
 
 // Re-exported: callers (src/http/app.ts, tests, scripts) import them from here.
 export { ServiceUnavailableError } from '../storage/errors.ts';
-export { MAX_FUTURE_MS, MAX_QUEUE, QueueFullError, type Accepted, type Acked, type Failed, type Proof, type SubmitOptions, type SubmitResult } from './sequencer.ts';
+export { MAX_QUEUE, QueueFullError, type Accepted, type Acked, type Failed, type Proof, type SubmitOptions, type SubmitResult } from './sequencer.ts';
 
 export interface ServiceOptions extends Omit<SequencerOptions, 'tiles'> {
   /** operator signer key string, used once, to write entry 0 of a new log */
