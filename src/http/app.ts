@@ -5,6 +5,7 @@ import { base64 } from '@cotc/tlog';
 import { CanonicalError, ID_RE, parseIJsonBytes } from '@cotc/ledger';
 import { LogService, QueueFullError, ServiceUnavailableError, type Failed, type SubmitResult } from '../log/service.ts';
 import { BadCursorError, tracePage } from '../log/bundle.ts';
+import { readJsonBody } from './body.ts';
 import { HttpError, badRequest, notFound, sendError } from './errors.ts';
 import { MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE, PREFLIGHT_MAX_AGE, READ_LIMITS, type ReadLimits } from './limits.ts';
 import { Metrics, routeLabel } from './metrics.ts';
@@ -66,47 +67,6 @@ export function securityHeaders(_req: Request, res: Response, next: NextFunction
     'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src *; frame-ancestors 'none'",
   });
   next();
-}
-
-/** Reads a POST body as raw bytes, enforcing JSON content type and the size limit. */
-function readJsonBody(req: Request): Promise<Uint8Array> {
-  const ct = (req.headers['content-type'] ?? '').toLowerCase();
-  const mediaType = ct.split(';')[0]!.trim();
-  if (mediaType !== 'application/json') {
-    return Promise.reject(new HttpError(415, 'unsupported_media_type', `content-type must be application/json, got ${mediaType || 'none'}`));
-  }
-  const charset = /charset=([^;]+)/.exec(ct)?.[1]?.trim().replace(/"/g, '');
-  if (charset && charset !== 'utf-8' && charset !== 'utf8') {
-    return Promise.reject(new HttpError(415, 'unsupported_media_type', `charset must be utf-8, got ${charset}`));
-  }
-  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-  if (encoding !== 'identity') {
-    return Promise.reject(new HttpError(415, 'unsupported_media_type', `content-encoding must be identity, got ${encoding}`));
-  }
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > MAX_BODY_BYTES) return Promise.reject(new HttpError(413, 'too_large', `body over ${MAX_BODY_BYTES} bytes`));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let n = 0;
-    let done = false;
-    req.on('data', (c: Buffer) => {
-      if (done) return;
-      n += c.length;
-      if (n > MAX_BODY_BYTES) {
-        done = true;
-        reject(new HttpError(413, 'too_large', `body over ${MAX_BODY_BYTES} bytes`));
-        req.resume();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      if (!done) resolve(new Uint8Array(Buffer.concat(chunks)));
-    });
-    req.on('error', (e) => {
-      if (!done) reject(e);
-    });
-  });
 }
 
 export function createApp(deps: AppDeps): express.Express {
