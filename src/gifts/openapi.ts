@@ -37,6 +37,7 @@ export function giftPaths(h: OpenApiHelpers): Obj {
     required: ['index', 'size', 'hashes'],
     properties: { index: { type: 'integer' }, size: { type: 'integer' }, hashes: { type: 'array', items: HEX64 } },
   };
+  const stored = { type: 'object', required: ['root', 'count', 'total', 'bytes'], properties: { root: HEX64, count: { type: 'integer' }, total: INT, bytes: { type: 'integer' } } };
   const idP = h.idParam('The gift.batch event id');
   return {
     '/v1/batches': {
@@ -49,8 +50,8 @@ export function giftPaths(h: OpenApiHelpers): Obj {
           content: h.json({ type: 'object', required: ['gifts'], additionalProperties: false, properties: { gifts: { type: 'array', minItems: 1, items: giftRecord } } }),
         },
         responses: {
-          '201': { description: 'Stored', content: h.json({ type: 'object', required: ['root', 'count', 'total', 'bytes'], properties: { root: HEX64, count: { type: 'integer' }, total: INT, bytes: { type: 'integer' } } }) },
-          '200': { description: 'The same batch was stored before', content: h.json({ type: 'object', required: ['root', 'count', 'total', 'bytes'] }) },
+          '201': { description: 'Stored', content: h.json(stored) },
+          '200': { description: 'The same batch was stored before', content: h.json(stored) },
           '400': h.errorResponse('Not {"gifts": [gift record…]}, or a gift record that is not one', ['schema']),
           '413': h.errorResponse(`Body over ${h.maxBody} bytes`, ['too_large']),
           '415': h.errorResponse('A content type other than application/json', ['unsupported_media_type']),

@@ -13,6 +13,8 @@ import { REJECTION_STATUS, schemas } from '@cotc/ledger';
 import { giftPaths } from '../gifts/openapi.ts';
 import { MAX_BATCH_BODY_BYTES } from '../gifts/routes.ts';
 import { MAX_BATCH, MAX_BODY_BYTES, MAX_PAGE, READ_LIMITS } from './limits.ts';
+import { eventSchemas } from './openapi-events.ts';
+import { tilePaths } from './openapi-tiles.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
@@ -101,6 +103,8 @@ const apiSchemas: Obj = {
         type: 'string',
         contentEncoding: 'base64',
         contentMediaType: 'application/json',
+        // JSON Schema 2020-12 §8.5: what the decoded bytes are (annotation; verifiers hash the bytes first).
+        contentSchema: ref('entry'),
         description: 'The entry\'s exact bytes (RFC 8785 canonical JSON of {seq, prev, time, event, effects}, see the schema "entry"), base64; the leaf hash is SHA-256(0x00 || bytes).',
       },
     },
@@ -304,7 +308,7 @@ function paths(): Obj {
           required: true,
           description: `I-JSON (RFC 7493), at most ${MAX_BODY_BYTES} bytes.`,
           content: json({
-            oneOf: [ref('envelope'), { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: ref('envelope') }],
+            oneOf: [ref('Event'), { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: ref('Event') }],
           }),
         },
         responses: {
@@ -393,11 +397,13 @@ function paths(): Obj {
     },
     '/openapi.json': {
       get: get('This document', {
-        '200': { description: 'OpenAPI 3.1', content: json({ type: 'object', required: ['openapi', 'info', 'paths'] }) },
+        '200': { description: 'OpenAPI 3.1', content: json({ type: 'object', required: ['openapi', 'info', 'paths'], properties: { openapi: { type: 'string' }, info: { type: 'object' }, paths: { type: 'object' } } }) },
       }, { operationId: 'openapi' }),
     },
     // issue 15: micro-donation batches (src/gifts/)
     ...giftPaths({ get, json, errorResponse, idParam, ref, maxBody: MAX_BATCH_BODY_BYTES }),
+    // C2SP tlog-tiles (src/http/tiles.ts)
+    ...tilePaths({ get, errorResponse }),
     '/metrics': {
       get: get('Prometheus metrics', {
         '200': { description: 'Prometheus text exposition format 0.0.4', content: text('Prometheus text format') },
@@ -431,8 +437,19 @@ export function openApiDocument(): Obj {
   if (cached) return cached;
   const p = paths();
   for (const [path, item] of Object.entries(p) as Array<[string, Obj]>) {
-    item.options = { ...('get' in item ? preflight : options), operationId: `preflight${path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}` };
+    // The tile reads are one regex route of their own router (src/http/tiles.ts), not among
+    // the app's paths that app.ts gives an OPTIONS answer.
+    if (path.startsWith('/tile/')) continue;
+    // An operation names every parameter of its path (Redocly path-parameters-defined).
+    const op = Object.values(item).find((o) => Array.isArray((o as Obj).parameters)) as Obj | undefined;
+    const pathParams = ((op?.parameters ?? []) as Obj[]).filter((x) => x.in === 'path');
+    item.options = {
+      ...('get' in item ? preflight : options),
+      operationId: `preflight${path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
+      ...(pathParams.length ? { parameters: pathParams } : {}),
+    };
   }
+  const ledger = ledgerComponents();
   cached = {
     openapi: '3.1.0',
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
@@ -444,9 +461,13 @@ export function openApiDocument(): Obj {
         'JSON over HTTP (DESIGN.md "The HTTP API" and "Wire formats (version 1)"). Requests and entries are I-JSON; hashes are lowercase hex, entry bytes and signatures standard base64, times RFC 3339 UTC. Every error is {"error": {"code", "message"}}. GET routes also answer HEAD. Every answer carries a server-side X-Request-Id. Reads allow any origin (Access-Control-Allow-Origin: *).',
     },
     servers: [{ url: '/' }],
+    // Nothing needs credentials: reads are public and every write is an event signed by its
+    // org's key (the signature is the authorisation, checked per event). An empty list is
+    // OpenAPI 3.1's "no security requirement" (§4.8.30).
+    security: [],
     paths: p,
     components: {
-      schemas: mergeSchemas(ledgerComponents(), apiSchemas),
+      schemas: mergeSchemas(mergeSchemas(ledger, eventSchemas(ledger)), apiSchemas),
       responses: {
         Internal: { description: 'An unexpected failure (code: internal)', content: json(ref('Error')) },
         Options: {
