@@ -41,6 +41,7 @@ import { witnessPolicyOf } from './witness.ts';
 import { KeyHistory, learnCandidateKeys, type SignerInfo } from './keys.ts';
 import { sigEngine, webCryptoEngine, type SigEngine } from './sig.ts';
 import { checkContinuity } from './continuity.ts';
+import { verifyV2 } from './v2/bundle.ts';
 import { checkAuthority, fundsOf, isInternalTransfer, type FundInfo } from './authority.ts';
 import {
   VerifyError,
@@ -92,7 +93,7 @@ function validFlow(f: unknown): f is { from: string; to: string; value: string }
 
 const HEX_HASH = /^[0-9a-f]{64}$/;
 
-function proofProblem(p: unknown, index: number, cp: Checkpoint, leaf: Uint8Array, batch: InclusionBatch): string | null {
+export function proofProblem(p: unknown, index: number, cp: Checkpoint, leaf: Uint8Array, batch: InclusionBatch): string | null {
   if (!isPlainObject(p)) return `entry ${index} has no inclusion proof`;
   if (p.index !== index) return `the inclusion proof of entry ${index} is for index ${show(p.index)}`;
   if (p.size !== cp.size) return `the inclusion proof of entry ${index} is for a tree of ${show(p.size)} entries, the checkpoint's has ${cp.size}`;
@@ -174,7 +175,7 @@ class EarlySignatures {
   }
 }
 
-function failedResult(problems: Problem[]): VerifyResult {
+export function failedResult(problems: Problem[]): VerifyResult {
   return { ok: false, checkpoint: null, problems, nodes: [], flows: [], operatorSigned: [] };
 }
 
@@ -222,7 +223,12 @@ async function verify(bundle: unknown, opts: VerifyOptions): Promise<VerifyResul
 
   // --- The bundle's outer shape.
   if (!isPlainObject(bundle)) return failedResult([{ code: 'malformed_bundle', message: 'the bundle is not a JSON object' }]);
-  if (bundle.version !== 1) return failedResult([{ code: 'malformed_bundle', message: `unknown bundle version ${show(bundle.version)} (this verifier reads version 1)` }]);
+  if (bundle.version === 2) return verifyV2(bundle, opts);
+  if (bundle.version !== 1) {
+    // docs/wire-format-2.md §2: a version this verifier does not implement.
+    if (typeof bundle.version === 'number' && Number.isSafeInteger(bundle.version)) return failedResult([{ code: 'unsupported_version', message: `bundle version ${bundle.version}: this verifier reads versions 1 and 2` }]);
+    return failedResult([{ code: 'malformed_bundle', message: `unknown bundle version ${show(bundle.version)} (this verifier reads versions 1 and 2)` }]);
+  }
   if (typeof bundle.checkpoint !== 'string') return failedResult([{ code: 'malformed_bundle', message: 'the bundle has no checkpoint note' }]);
   if (!Array.isArray(bundle.entries)) return failedResult([{ code: 'malformed_bundle', message: 'the bundle has no list of entries' }]);
   if (bundle.entries.length > MAX_BUNDLE_ENTRIES) return failedResult([{ code: 'malformed_bundle', message: `the bundle has ${bundle.entries.length} entries, more than ${MAX_BUNDLE_ENTRIES}` }]);
@@ -564,7 +570,7 @@ async function verify(bundle: unknown, opts: VerifyOptions): Promise<VerifyResul
   return result;
 }
 
-function nodeResults(
+export function nodeResults(
   claimed: unknown[],
   recomputed: Trace | null,
   byEvent: Map<string, Entry>,
@@ -572,7 +578,7 @@ function nodeResults(
   problems: Problem[],
   cpOk: boolean,
   funds: ReadonlyMap<string, FundInfo>,
-  keys: KeyHistory,
+  keys: { registered(org: string): boolean },
 ): NodeResult[] {
   const truth = new Map((recomputed?.nodes ?? []).map((n) => [n.event, n]));
   const inflow = new Map<string, bigint>();

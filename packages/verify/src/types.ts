@@ -78,7 +78,31 @@ export type VerifyCode =
   /** Money left a restricted fund other than by disbursement or by transfer to another restricted fund. */
   | 'restricted_fund'
   /** Trace pages that do not make one bundle: different checkpoints, entries that overlap or go backwards, a page after the last. */
-  | 'bad_pages';
+  | 'bad_pages'
+  // --- Wire format 2 (docs/wire-format-2.md §12, §14).
+  /** A bundle, entry or read of a format version this verifier does not implement (§2). */
+  | 'unsupported_version'
+  /** Entry N−1 of the checkpoint is not in the bundle, or carries no `state` map root (§9). */
+  | 'missing_state_root'
+  /** An event is signed by a key no proven `orgkey/<org>/<keyId>` record makes current at its seq (absent, proven absent, or added later). */
+  | 'key_not_proven'
+  /** The donation's lots replayed through the bundle's entries (FIFO) are not exactly the proven `live/<donation>`: a hop, an effect or a lot is left out (§12 step 7). */
+  | 'incomplete_trace'
+  /** The bundle's confirmations of a disbursement are not exactly the proven `conf/<disbursement>` (§12 step 7). */
+  | 'missing_confirmation'
+  /** A map proof (§5 codes). */
+  | 'map_proof_malformed'
+  | 'map_proof_noncanonical'
+  | 'map_key_absent'
+  | 'map_key_present'
+  | 'map_leaf_off_path'
+  | 'map_root_mismatch'
+  /** An effect proof (§8.3 codes). */
+  | 'effect_proof_malformed'
+  | 'effect_index_out_of_range'
+  | 'effect_root_mismatch'
+  /** A proven read (§13) is about another record than the one asked for, or its value is not that record's shape. */
+  | 'wrong_record';
 
 export interface Problem {
   code: VerifyCode;
@@ -196,6 +220,16 @@ export interface VerifyResult {
   operatorSigned?: string[];
   /** Who of the witness policy cosigned the checkpoint (set when witnesses were given and the log's signature verified). */
   witnesses?: import('./witness.ts').WitnessReport;
+  /** The bundle's format version, when it was one this verifier reads (2 sets it). */
+  version?: 2;
+  /** Version 2: what the bundle's proven state records say about orgs and funds (names for the page). */
+  proven?: ProvenFacts;
+}
+
+/** Org and fund facts from proven `org/<org>` and `fund/<fund>` records (wire format 2, §10). */
+export interface ProvenFacts {
+  orgs: Record<string, { name: string; roles: string[] }>;
+  funds: Record<string, { name: string; purpose: string; restricted: boolean; owner: string; currency: string }>;
 }
 
 export interface VerifyOptions {

@@ -7,3 +7,4 @@ export type { KeyRec, KeyRing, KeyRules, KeyChange } from './keys.ts';
 export { NeedRecords } from './overlay.ts';
 export * from './codec.ts';
 export * from './types.ts';
+export { replayDonationLots, type LotStep, type ReplayedLot, type LotReplay } from './lots.ts';
