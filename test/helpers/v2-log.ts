@@ -108,12 +108,18 @@ export class V2Log {
   }
 
   /** Appends `events` as one batch (one group commit): each must be accepted; the last entry carries the map root. */
-  async batch(events: Envelope[]): Promise<V2Entry[]> {
+  async batch(events: Envelope[], opts: { skipRejected?: boolean; forged?: boolean } = {}): Promise<V2Entry[]> {
     if (events.length === 0) throw new Error('v2 log: an empty batch');
     const pending: Array<{ seq: number; event: Envelope; effects: Effect[]; time: string }> = [];
     for (const event of events) {
       const seq = this.entries.length + pending.length;
+      if (opts.forged) {
+        // A log operator appending what the state machine would refuse (tests of what the verifier catches).
+        pending.push({ seq, event, effects: [], time: tick() });
+        continue;
+      }
       const r = this.state.apply(event, { seq, contentHash: hex(sha256(canonicalBytes(event))), verify: () => true });
+      if (!r.ok && opts.skipRejected) continue;
       if (!r.ok) throw new Error(`v2 log: the state machine rejects ${event.id}: ${r.code}: ${r.message}`);
       if ('duplicate' in r) throw new Error(`v2 log: ${event.id} is a duplicate`);
       pending.push({ seq, event, effects: r.effects, time: tick() });
@@ -128,6 +134,7 @@ export class V2Log {
         for (const k of b.keys ?? b.add ?? []) this.#keyBy.set(k, event.type === 'org.register' ? b.org : event.org);
       }
     }
+    if (pending.length === 0) return [];
     this.#applyChanges(this.state.takeChanges());
     this.state.adopt();
     const root = hex(mapRootOf(this.records));
