@@ -50,7 +50,12 @@ export interface V2Entry {
   bytes: Uint8Array;
 }
 
-let clock = Date.parse('2021-01-01T00:00:00Z');
+const EPOCH = Date.parse('2021-01-01T00:00:00Z');
+let clock = EPOCH;
+/** Restarts the clock of the times given to events and entries (vectors: the same bytes every run). */
+export function resetClock(): void {
+  clock = EPOCH;
+}
 export function tick(): string {
   clock += 1000;
   return new Date(clock).toISOString();
@@ -241,7 +246,7 @@ export class V2Log {
       const hashes = (await this.tree.inclusionProof(i, size)).map(hex);
       entries.push({ index: i, data: base64(this.entries[i]!.bytes), proof: { index: i, size, hashes } });
     }
-    const effects = [];
+    const effects: V2Bundle['effects'] = [];
     const keys = new Set<string>([`live/${donation}`]);
     for (const i of indexes) {
       const e = this.entries[i]!;
@@ -283,3 +288,14 @@ function parseSigKeyId(sig: string): string {
 }
 
 export { parseOrgKey };
+
+/** A proven read (§13) of `keys` at the log's current size (another size: its checkpoint and entry, the current map's proofs). */
+export async function provenRead(log: V2Log, keys: string[], size = log.size) {
+  const hashes = (await log.tree.inclusionProof(size - 1, size)).map(hex);
+  return {
+    version: 2 as const,
+    checkpoint: await log.checkpoint(size),
+    entry: { index: size - 1, data: base64(log.entries[size - 1]!.bytes), proof: { index: size - 1, size, hashes } },
+    state: await log.mapProofs(keys),
+  };
+}

@@ -17,13 +17,13 @@ export interface V2Story {
 
 export async function v2Story(opts: V2LogOptions = {}): Promise<V2Story> {
   const log = await V2Log.create(opts);
-  const o = (id: string) => v2org(id, opts.seed?.(id));
+  const o = (id: string, label = id) => v2org(id, opts.seed?.(label));
   const charity = o('charity');
-  const charity2 = o('charity'); // the charity's next key
+  const charity2 = o('charity', 'charity#2'); // the charity's next key
   const school = o('school');
   const auditor = o('auditor');
   const filters = o('filters');
-  const opkey = o('school'); // a key the operator installs for the school
+  const opkey = o('school', 'school#operator-installed'); // a key the operator installs for the school
   const op = log.operator;
   const reg = (x: V2Org, roles: string[], name: string) => sev(op, 'org.register', { org: x.id, name, roles, keys: [x.verifierKey] }, `reg-${x.id}`);
   await log.batch([reg(charity, ['charity'], 'Sunshine Charity'), reg(school, ['charity', 'payee'], 'Rural Schools'), reg(auditor, ['auditor'], 'Field Auditors'), reg(filters, ['payee'], 'AquaPure Filters')]);

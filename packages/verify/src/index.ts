@@ -25,3 +25,19 @@ export {
 } from './witness.ts';
 export * from './types.ts';
 export { verifyGift, formatGift, type GiftResult, type GiftShare, type GiftHeld, type GiftCheckCode, type GiftVerifyInput } from './gift.ts';
+// Wire format 2 (docs/wire-format-2.md): verifyBundle reads version 2 bundles too (§11, §12);
+// proven reads (§13) and the state records they carry (§10).
+export { verifyProvenRead, type ReadOptions, type ReadResult } from './v2/read.ts';
+export { decodeEntryV2, MAX_ENTRY_BYTES, type EntryV2, type Commitment } from './v2/entry.ts';
+export {
+  parseOrg as parseOrgRecord,
+  parseOrgKey as parseOrgKeyRecord,
+  parseFund as parseFundRecord,
+  parseLive as parseLiveRecord,
+  parseConf as parseConfRecord,
+  type OrgRecord,
+  type OrgKeyRecord,
+  type FundRecord,
+  type LiveLot,
+  type ConfRecord,
+} from './v2/records.ts';

@@ -28,6 +28,7 @@ import {
   canonicalize,
   checkConservation,
   checkReceipt,
+  ID_RE as ID,
   isPlainObject,
   MAX_CLOCK_AHEAD_MS,
   parseOrgKey as parseVerifierKey,
@@ -254,6 +255,8 @@ export async function verifyV2(bundle: Record<string, unknown>, opts: VerifyOpti
   const rolesOf = new Map<string, string[]>();
   for (const [key, value] of state) {
     if (value === null) continue;
+    const id = key.slice(key.indexOf('/') + 1);
+    if (!ID.test(id)) continue; // not a record key of §10 (and never an object's own property name like __proto__)
     if (key.startsWith('org/')) {
       const o = parseOrg(value);
       if (!o) {
