@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import crypto from 'node:crypto';
 import { generateKey } from '@cotc/tlog';
+import { freePort } from '../helpers/daemon.ts';
 import { tempDir, testServer } from '../helpers/server.ts';
 import { cny, donor, ev, newOrg, type Org } from '../helpers/events.ts';
 
@@ -84,14 +85,6 @@ test('setup: a server with a donation whose money moved', async () => {
   server = await testServer();
   await populate(server, 'v', DONATION, SECRET);
 });
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 test('a real donation verifies with its path and amounts; receipts; unknown donation; server down', async () => {
   const down = `http://127.0.0.1:${await freePort()}`;

@@ -1,28 +1,16 @@
 // Test helper: Debian's nginx serving a directory on a free port, with a config written to a
 // temporary directory (daemon off, pid, logs and temp paths there). As root, workers run as
 // nobody (the served tree must be world-readable); otherwise nginx runs as the caller.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { nginxServerBlock } from '../../src/mirror/nginx.ts';
+import { asRoot, daemonDir, freePort, runDaemonTool } from './daemon.ts';
 
 export const NGINX = process.env.COTC_NGINX ?? '/usr/sbin/nginx';
 
 export function haveNginx(): boolean {
   return fs.existsSync(NGINX);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface Nginx {
@@ -33,9 +21,9 @@ export interface Nginx {
 }
 
 export async function startNginx(root: string): Promise<Nginx> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cotc-nginx-'));
+  // The master runs as the caller and reads this directory; as root its workers run as nobody.
+  const dir = daemonDir('cotc-nginx-');
   const port = await freePort();
-  const asRoot = process.getuid?.() === 0;
   const conf = `# written by test/helpers/nginx.ts
 ${asRoot ? 'user nobody nogroup;' : ''}
 worker_processes 1;
@@ -56,19 +44,20 @@ ${nginxServerBlock({ root: path.resolve(root), listen: `127.0.0.1:${port}` })}
 }
 `;
   fs.writeFileSync(path.join(dir, 'nginx.conf'), conf);
-  const test = spawnSync(NGINX, ['-t', '-q', '-p', dir, '-e', path.join(dir, 'error.log'), '-c', path.join(dir, 'nginx.conf')], { encoding: 'utf8' });
-  if (test.status !== 0) throw new Error(`nginx -t: ${test.stderr || test.stdout}`);
+  runDaemonTool(NGINX, ['-t', '-q', '-p', dir, '-e', path.join(dir, 'error.log'), '-c', path.join(dir, 'nginx.conf')]);
   const proc = spawn(NGINX, ['-p', dir, '-e', path.join(dir, 'error.log'), '-c', path.join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (d) => (stderr += d));
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
+  // A liveness bound, not a speed assumption: a loaded machine may take seconds to start it.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
     if (proc.exitCode !== null) throw new Error(`nginx exited ${proc.exitCode}: ${stderr}`);
     try {
       await fetch(url + '/checkpoint');
       break;
     } catch {
-      if (i > 100) throw new Error(`nginx did not answer on ${url}: ${stderr}`);
+      if (Date.now() > deadline) throw new Error(`nginx did not answer on ${url} in 60 s: ${stderr}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -12,13 +12,11 @@
 // otherwise a cluster of this process's own, started on first use and stopped at exit.
 // Without PostgreSQL's binaries the tests are skipped with a loud message, unless
 // COTC_PG_REQUIRED=1 (CI), when they fail.
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { daemonDir, freePort, runDaemonTool } from './daemon.ts';
 
 export interface PgCluster {
   /** postgres://cotc@127.0.0.1:PORT/postgres */
@@ -38,26 +36,9 @@ export function pgBinDir(): string | null {
   return null;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const asRoot = process.getuid?.() === 0;
-
 /** Runs a PostgreSQL binary as the unprivileged user (as root: runuser -u postgres). */
 function run(bin: string, args: string[], opts: { quiet?: boolean } = {}): void {
-  const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  if (r.status !== 0 && !opts.quiet) {
-    throw new Error(`${path.basename(bin)} ${args.join(' ')} exited with ${r.status ?? r.signal}: ${r.stderr || r.stdout}`);
-  }
+  runDaemonTool(bin, args, { user: 'postgres', quiet: opts.quiet });
 }
 
 function startData(binDir: string, data: string, port: number, sockDir: string, log: string): void {
@@ -70,9 +51,7 @@ function startData(binDir: string, data: string, port: number, sockDir: string, 
 export async function startCluster(opts: { replica?: boolean } = {}): Promise<PgCluster> {
   const binDir = pgBinDir();
   if (!binDir) throw new Error('PostgreSQL is not installed (no initdb under /usr/lib/postgresql/*/bin; set COTC_PG_BIN)');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cotc-pg-'));
-  fs.chmodSync(dir, 0o755);
-  if (asRoot) execFileSync('chown', ['postgres:postgres', dir]);
+  const dir = daemonDir('cotc-pg-', 'postgres');
   const primary = path.join(dir, 'primary');
   const replica = path.join(dir, 'replica');
   const started: string[] = [];
