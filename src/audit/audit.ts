@@ -14,7 +14,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { VerifyPool } from '../crypto/verify-pool.ts';
-import { CheckPool } from './check-pool.ts';
 import { leafHashNode } from './entry-check.ts';
 import { DiskReplay } from './replay.ts';
 import { SavedState, SavedStateError, savedStateDir, type VerifiedCheckpoint } from './saved-state.ts';
@@ -63,8 +62,8 @@ export interface AuditResult {
   replayed: number;
   /** where it resumed from, when it did */
   resumed?: ResumeInfo;
-  /** the worker threads it ran: the entry checks' (or inline), the signatures' */
-  threads: { check: boolean; verify: number };
+  /** the signature worker threads it ran (0: inline) */
+  threads: { verify: number };
   checkpoint?: Trusted;
   problems: AuditProblem[];
   seconds: number;
@@ -146,11 +145,6 @@ export interface AuditOptions {
   fromScratch?: boolean;
   /** Worker threads checking signatures (default: one per core; 0 checks them inline). */
   verifyThreads?: number;
-  /** Run the one-pass entry checks on a worker thread (check-pool.ts; default false, inline;
-   * inline too when no worker can start). Off by default: in the flipped-byte differential
-   * test (test/log/replay-props.test.ts) a run with it sometimes never returns (a page sent
-   * to the worker is never answered), not yet understood. */
-  checkThread?: boolean;
   /** Decoded state records kept in memory between pages (default 100,000). */
   cacheRecords?: number;
   /** What the audit says as it goes (resuming, why not). */
@@ -175,12 +169,11 @@ export async function audit(src: AuditSource, opts: AuditOptions): Promise<Audit
   let replayedFrom = 0;
   const note = (l: string) => opts.onNote?.(l);
   let pool: VerifyPool | null = null;
-  let checker: CheckPool | null = null;
   const done = (size: number, checkpoint?: Trusted): AuditResult => ({
     ok: problems.length === 0,
     size,
     replayed: Math.max(0, size - replayedFrom),
-    threads: { check: checker !== null, verify: pool?.threads ?? 0 },
+    threads: { verify: pool?.threads ?? 0 },
     checkpoint,
     problems,
     seconds: (performance.now() - t0) / 1000,
@@ -310,17 +303,16 @@ export async function audit(src: AuditSource, opts: AuditOptions): Promise<Audit
     // A page ends at the trusted size, so the root there is at hand.
     const pageEnd = (start: number) => Math.min(start + page, cp.size, trusted && trusted.size > start ? trusted.size : Infinity);
     opts.onProgress?.(rp.size, cp.size);
-    // The next page is read, and checked on the worker, while this one is replayed.
-    checker = opts.checkThread === true ? await CheckPool.start(rp.size, rp.prev) : null;
+    // The next page is read while this one is replayed.
     const fetch = (start: number) => {
-      const p = src.entries(start, pageEnd(start) - start).then((batch) => ({ batch, checked: checker && batch.length ? checker.check(batch) : undefined }));
+      const p = src.entries(start, pageEnd(start) - start);
       p.catch(() => {}); // awaited next round; a failure must not go unhandled meanwhile
       return p;
     };
     let next = rp.size < cp.size ? fetch(rp.size) : null;
     while (next && !rp.problem) {
       const start = rp.size;
-      const { batch, checked } = await next;
+      const batch = await next;
       next = null;
       if (batch.length === 0) {
         problems.push({ seq: start, check: 'missing', message: `entry ${start} is missing (the checkpoint says ${cp.size} entries)` });
@@ -328,7 +320,7 @@ export async function audit(src: AuditSource, opts: AuditOptions): Promise<Audit
       }
       const end = start + batch.length;
       if (end < cp.size) next = fetch(end);
-      if (await rp.push(batch, checked ? await checked : undefined)) break;
+      if (await rp.push(batch)) break;
       await throughTrusted();
       opts.onProgress?.(rp.size, cp.size);
     }
@@ -345,7 +337,6 @@ export async function audit(src: AuditSource, opts: AuditOptions): Promise<Audit
     return done(rp.size, { size: cp.size, root: hex(cp.root), text });
   } finally {
     await pool?.close();
-    await checker?.close();
     await saved?.close();
     if (temp) fs.rmSync(base, { recursive: true, force: true });
   }

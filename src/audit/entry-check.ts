@@ -62,12 +62,12 @@ export function checkEntry(data: Uint8Array, seq: number, prev: string): Checked
 }
 
 /** The problem of an entry the one-pass checks did not pass. */
-export function slowCheck(data: Uint8Array, seq: number, prev: string): ReplayProblem {
+function slowCheck(data: Uint8Array, seq: number, prev: string): ReplayProblem {
   return slowProblem(data, seq, prev) ?? { seq, check: 'encoding', message: 'entry is not in canonical form (RFC 8785)' };
 }
 
 /** The one-pass checks: what the replay needs, or null when any check fails (slowCheck then names it). */
-export function fastCheck(data: Uint8Array, seq: number, prev: string): CheckedEntry | null {
+function fastCheck(data: Uint8Array, seq: number, prev: string): CheckedEntry | null {
   let text: string;
   let entry: Entry;
   try {

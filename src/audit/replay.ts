@@ -17,7 +17,7 @@ import { LedgerState, NeedRecords, canonicalize, splitSig, type Envelope, type R
 import { hex, isWeakPublicKey } from '@cotc/tlog';
 import { verifyStrictNode } from '../crypto/ed25519-node.ts';
 import type { VerifyPool } from '../crypto/verify-pool.ts';
-import { checkEntry, effectsMatch, loggedEffects, slowCheck, type CheckedEntry } from './entry-check.ts';
+import { checkEntry, effectsMatch, loggedEffects, type CheckedEntry } from './entry-check.ts';
 import { Frontier } from './frontier.ts';
 import type { SavedProgress, SavedState, VerifiedCheckpoint } from './saved-state.ts';
 
@@ -93,17 +93,14 @@ export class DiskReplay {
 
   /** Replays the next entries (seq = this.size on); the first problem stops it. What was
    * replayed before the page that holds the problem stays saved. */
-  async push(page: readonly Uint8Array[], prechecked?: ReadonlyArray<CheckedEntry | null>): Promise<ReplayProblem | null> {
+  async push(page: readonly Uint8Array[]): Promise<ReplayProblem | null> {
     if (this.#problem) return this.#problem;
     const start = this.#size;
     const checked: CheckedEntry[] = [];
     let problem: ReplayProblem | null = null;
     let prev = this.#prev;
     for (let i = 0; i < page.length; i++) {
-      // Checked on a worker thread already (check-pool.ts), or here; what did not pass there
-      // is named here.
-      const pre = prechecked ? (prechecked[i] ?? null) : undefined;
-      const c = pre === undefined ? checkEntry(page[i]!, start + i, prev) : pre === null || pre.seq !== start + i ? slowCheck(page[i]!, start + i, prev) : pre;
+      const c = checkEntry(page[i]!, start + i, prev);
       if (!('leaf' in c)) {
         problem = c;
         break;
