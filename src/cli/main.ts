@@ -42,6 +42,7 @@ program
   .option('--port <n>', 'port', '8080')
   .option('--host <h>', 'host to listen on', '127.0.0.1')
   .option('--demo', 'when --data does not exist yet, first fill it with the demo story (see `demo`); with no --witness, also run two local witnesses')
+  .option('--donations <n>', 'with --demo: the number of donations of the demo story (100 to 1000000; default 3000)')
   .option('--origin <name>', "the new log's name (its checkpoint origin), set at first start only; default <hostname>/cotc (with --demo: <hostname>/cotc-demo)")
   .option('--witness <url=vkey>', 'a witness to push checkpoints to: its add-checkpoint URL prefix = its cosignature verifier key (repeatable)', repeatable)
   .option('--quorum <k>', 'cosignatures needed before a checkpoint is published (default: all witnesses)')
@@ -50,7 +51,7 @@ program
   .option('--store <url>', 'where the log is stored: a LevelDB directory or postgres://USER@HOST:PORT/DB (--data then holds only the key files; on PostgreSQL any number of servers share one database, one sequences); default LevelDB under --data')
   .option('--store-read <url>', 'with --store: a streaming replica of it that this server reads from while another one sequences')
   .option('--json', 'print one JSON line once serving (url, origin, size, key, key files) instead of the lines')
-  .action(async (o: { data: string; port: string; host: string; demo?: boolean; witness?: string[]; quorum?: string; checkpointInterval: string; origin?: string; verifyStore?: boolean; store?: string; storeRead?: string; json?: boolean }) => {
+  .action(async (o: { data: string; port: string; host: string; demo?: boolean; donations?: string; witness?: string[]; quorum?: string; checkpointInterval: string; origin?: string; verifyStore?: boolean; store?: string; storeRead?: string; json?: boolean }) => {
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) usage(m('common.notPort', { option: '--port', value: o.port }));
     const { originProblem } = await import('../log/datadir.ts');
@@ -61,8 +62,12 @@ program
     const say = (line: string) => (o.json ? console.error(safeLines(line)) : console.log(safeLines(line)));
     interruptible();
     if (o.demo && !fs.existsSync(o.data)) {
-      const { createDemo } = await import('../demo/demo.ts');
-      const d = await createDemo(o.data, { log: (line) => say(line), server: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`, origin: o.origin, store: o.store });
+      const { createDemo, MIN_DONATIONS, MAX_DONATIONS } = await import('../demo/demo.ts');
+      const donations = o.donations === undefined ? undefined : Number(o.donations);
+      if (o.donations !== undefined && (!/^[0-9]+$/.test(o.donations) || donations! < MIN_DONATIONS || donations! > MAX_DONATIONS)) {
+        usage(m('demo.badDonations', { min: MIN_DONATIONS, max: MAX_DONATIONS, got: o.donations }));
+      }
+      const d = await createDemo(o.data, { donations, log: (line) => say(line), server: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`, origin: o.origin, store: o.store });
       say(m('demo.written', { size: d.size, data: o.data }));
     } else if (o.demo) {
       say(m('serve.demoExists', { data: o.data }));
