@@ -266,7 +266,10 @@ test('Using it: a charity registers, opens a fund, takes a donation, pays, and t
     if (cmd !== 'keygen') args = local(args, demo.url);
     args = args.map((a) => {
       const m = /^<(\S+) verifier key>$/.exec(a);
-      return m ? vkeys.get(m[1]!) ?? assert.unreachable(`${a}: no key made for ${m[1]}`) : a;
+      if (!m) return a;
+      const k = vkeys.get(m[1]!);
+      assert.ok(k, `${a}: no key made for ${m[1]}`);
+      return k!;
     });
     const r = await runOk(args, `Using it (line ${c.line})`);
     if (cmd === 'keygen') vkeys.set(args[args.indexOf('--name') + 1]!, r.stdout.trim());
