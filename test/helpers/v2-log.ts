@@ -77,6 +77,8 @@ export interface V2LogOptions {
   seed?: (name: string) => Uint8Array | undefined;
   /** Put `addedBy` (the poster of the key's change) into orgkey records. */
   addedBy?: boolean;
+  /** Entry 0 (default: the operator's registration with a key of this log's own). */
+  genesis?: Envelope;
 }
 
 export class V2Log {
@@ -91,6 +93,8 @@ export class V2Log {
   readonly state = new LedgerState({ isWeakKey: isWeakPublicKey });
   readonly #confs = new Map<string, Array<{ event: string; org: string; seq: number }>>();
   readonly #keyBy = new Map<string, string>();
+  /** donation → the keys of its lot records */
+  readonly #lotsOf = new Map<string, Set<string>>();
   readonly #opts: V2LogOptions;
 
   private constructor(opts: V2LogOptions) {
@@ -104,6 +108,10 @@ export class V2Log {
 
   static async create(opts: V2LogOptions = {}): Promise<V2Log> {
     const log = new V2Log(opts);
+    if (opts.genesis) {
+      await log.batch([opts.genesis]);
+      return log;
+    }
     await log.batch([sev(log.operator, 'org.register', { org: 'operator', name: 'Operator', roles: ['operator'], keys: [log.operator.verifierKey] }, 'op-register')]);
     return log;
   }
@@ -127,7 +135,9 @@ export class V2Log {
       if (!r.ok && opts.skipRejected) continue;
       if (!r.ok) throw new Error(`v2 log: the state machine rejects ${event.id}: ${r.code}: ${r.message}`);
       if ('duplicate' in r) throw new Error(`v2 log: ${event.id} is a duplicate`);
-      pending.push({ seq, event, effects: r.effects, time: tick() });
+      // The sequencer's clock: never before the poster's (entries of replayed logs keep their events' times).
+      const t = tick();
+      pending.push({ seq, event, effects: r.effects, time: Date.parse(event.time) > Date.parse(t) ? event.time : t });
       if (event.type === 'confirmation') {
         const d = (event as Envelope<'confirmation'>).body.disbursement;
         this.#confs.set(d, [...(this.#confs.get(d) ?? []), { event: event.id, org: event.org, seq }]);
@@ -166,7 +176,11 @@ export class V2Log {
       if (value === null) {
         if (k.kind === 'lot') {
           const old = this.records.get(key);
-          if (old) touched.add(JSON.parse(old).donation);
+          if (old) {
+            const d = JSON.parse(old).donation;
+            touched.add(d);
+            this.#lotsOf.get(d)?.delete(key);
+          }
         }
         this.records.delete(key);
         continue;
@@ -192,8 +206,15 @@ export class V2Log {
           break;
         case 'lot': {
           const old = this.records.get(key);
-          if (old) touched.add(JSON.parse(old).donation);
+          if (old) {
+            const d = JSON.parse(old).donation;
+            touched.add(d);
+            this.#lotsOf.get(d)?.delete(key);
+          }
           touched.add(rec.donation as string);
+          const mine = this.#lotsOf.get(rec.donation as string) ?? new Set<string>();
+          mine.add(key);
+          this.#lotsOf.set(rec.donation as string, mine);
           set(key, { donation: rec.donation, value: String(rec.value), via: rec.via });
           break;
         }
@@ -207,10 +228,8 @@ export class V2Log {
     // live/<donation> of every donation whose lots changed: its lots sorted by (fund, pos).
     for (const d of touched) {
       const lots: Array<{ fund: string; pos: number; value: string; via: string; viaSeq: number }> = [];
-      for (const [key, v] of this.records) {
-        if (!key.startsWith('lot/')) continue;
-        const lot = JSON.parse(v);
-        if (lot.donation !== d) continue;
+      for (const key of this.#lotsOf.get(d) ?? []) {
+        const lot = JSON.parse(this.records.get(key)!);
         const k = parseKey(key)!;
         lots.push({ fund: k.id, pos: k.pos!, value: lot.value, via: lot.via, viaSeq: this.state.event(lot.via)!.seq });
       }

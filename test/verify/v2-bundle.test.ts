@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { base64 } from '@cotc/tlog';
 import { canonicalize, donorCommitment } from '@cotc/ledger';
-import { verifyBundle, type VerifyCode, type VerifyResult } from '@cotc/verify';
+import { fetchTraceBundle, isProblem, mergeTracePages, verifyBundle, type VerifyCode, type VerifyResult } from '@cotc/verify';
 import { V2Log, sev, v2org, type V2Bundle } from '../helpers/v2-log.ts';
 import { v2Story, type V2Story } from '../helpers/v2-story.ts';
 import { clone, decodeEntry, dropEffect, dropEntry, dropState, forgeState, retrace } from '../helpers/v2-tamper.ts';
@@ -157,6 +157,26 @@ test('version and shape: unsupported_version, malformed_bundle, missing_state_ro
   const en = clone(b);
   en.entries[1]!.data = base64(new TextEncoder().encode('{}'));
   has(await check(en, 'd1'), 'bad_inclusion_proof', 'entry bytes');
+});
+
+test('v2 trace pages merge into the bundle (effects and state carried along) and verify; mixed versions are bad_pages', async () => {
+  const b = bundles.d1!;
+  const cut = Math.floor(b.entries.length / 2);
+  const first = b.entries.slice(0, cut);
+  const idx = new Set(first.map((e) => e.index));
+  const pages = [
+    { version: 2, checkpoint: b.checkpoint, entries: first, effects: b.effects.filter((e) => idx.has(e.index)), state: [], page: { next: 'c1' } },
+    { version: 2, checkpoint: b.checkpoint, entries: b.entries.slice(cut), effects: b.effects.filter((e) => !idx.has(e.index)), state: b.state, trace: b.trace },
+  ];
+  const merged = mergeTracePages(pages);
+  assert.not.ok(isProblem(merged));
+  assert.ok((await check(merged, 'd1')).ok);
+  const fetched = await fetchTraceBundle(async (url) => (url.includes('cursor=c1') ? pages[1] : pages[0]), 'http://x', 'd1');
+  assert.equal(fetched, merged);
+  const mixed = mergeTracePages([pages[0], { ...pages[1], version: 1 }]);
+  assert.ok(isProblem(mixed) && mixed.code === 'bad_pages');
+  const single = mergeTracePages([b]);
+  assert.equal(single, b);
 });
 
 // --- Random ledgers (fast-check): every omission reported, every time.

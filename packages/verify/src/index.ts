@@ -12,7 +12,7 @@ export {
 } from './checkpoint.ts';
 export { formatTraceTree, safeText } from './format.ts';
 export { sigEngine, webCryptoEngine, nobleEngine, type SigEngine, type SigEngineName } from './sig.ts';
-export { mergeTracePages, fetchTraceBundle, isProblem, MAX_TRACE_PAGES, type TraceBundleV1 } from './pages.ts';
+export { mergeTracePages, fetchTraceBundle, isProblem, MAX_TRACE_PAGES, type TraceBundleV1, type TraceBundleV2, type TraceBundle } from './pages.ts';
 export {
   checkWitnesses,
   needPolicy,

@@ -8,6 +8,9 @@
 // - the last page (no page.next) carries the trace.
 // mergeTracePages joins pages into the one bundle verifyBundle checks; fetchTraceBundle
 // follows the cursors, bounded. A single page without `page` is an ordinary bundle.
+// Version 2 (docs/wire-format-2.md §11): every page is a version-2 bundle object, all pages
+// of one version; each page also carries `effects` and `state` lists (possibly empty: the
+// effects of its own entries, and any of the state proofs), concatenated in page order.
 import { isPlainObject } from '@cotc/ledger';
 import { MAX_BUNDLE_ENTRIES } from './bundle.ts';
 import type { Problem } from './types.ts';
@@ -19,6 +22,16 @@ export interface TraceBundleV1 {
   entries: unknown[];
   trace: unknown;
 }
+/** A merged version-2 trace bundle (§11). */
+export interface TraceBundleV2 {
+  version: 2;
+  checkpoint: string;
+  entries: unknown[];
+  effects: unknown[];
+  state: unknown[];
+  trace: unknown;
+}
+export type TraceBundle = TraceBundleV1 | TraceBundleV2;
 
 /** Pages followed by default before giving up (a server that never ends is not a trace). */
 export const MAX_TRACE_PAGES = 1000;
@@ -47,7 +60,10 @@ function nextOf(page: Record<string, unknown>, i: number): string | null | Probl
 /** Checks page i (0-based) against what came before; returns its cursor (null: last) or a Problem. */
 class Merger {
   checkpoint: string | undefined;
+  version: 1 | 2 | undefined;
   entries: unknown[] = [];
+  effects: unknown[] = [];
+  state: unknown[] = [];
   lastIndex = -1;
   trace: unknown = undefined;
   done = false;
@@ -57,9 +73,12 @@ class Merger {
     const i = this.count++;
     if (this.done) return problem('bad_pages', `page ${i + 1} comes after the last page`);
     if (!isPlainObject(p)) return problem('malformed_bundle', `page ${i + 1} is not a JSON object`);
-    if (p.version !== 1) return problem('malformed_bundle', `page ${i + 1} is not a version-1 bundle`);
+    if (p.version !== 1 && p.version !== 2) return problem('malformed_bundle', `page ${i + 1} is not a version-1 or version-2 bundle`);
+    if (this.version !== undefined && p.version !== this.version) return problem('bad_pages', `page ${i + 1} is of version ${p.version}, page 1 of version ${this.version}`);
+    this.version = p.version;
     if (typeof p.checkpoint !== 'string') return problem('malformed_bundle', `page ${i + 1} has no checkpoint note`);
     if (!Array.isArray(p.entries)) return problem('malformed_bundle', `page ${i + 1} has no list of entries`);
+    if (p.version === 2 && (!Array.isArray(p.effects) || !Array.isArray(p.state))) return problem('malformed_bundle', `page ${i + 1} has no lists of effects and state proofs (version 2)`);
     if (this.checkpoint === undefined) this.checkpoint = p.checkpoint;
     else if (p.checkpoint !== this.checkpoint) {
       return problem('bad_pages', `page ${i + 1} carries another checkpoint than page 1: the pages are not of one tree`);
@@ -84,6 +103,13 @@ class Merger {
       this.entries.push(e);
     }
     this.lastIndex = max;
+    if (p.version === 2) {
+      if (this.effects.length + (p.effects as unknown[]).length > MAX_BUNDLE_ENTRIES * 16 || this.state.length + (p.state as unknown[]).length > MAX_BUNDLE_ENTRIES * 16) {
+        return problem('malformed_bundle', 'the pages hold more effects or state proofs than a bundle can prove');
+      }
+      for (const x of p.effects as unknown[]) this.effects.push(x);
+      for (const x of p.state as unknown[]) this.state.push(x);
+    }
     if (next === null) {
       this.trace = p.trace;
       this.done = true;
@@ -91,8 +117,9 @@ class Merger {
     return next;
   }
 
-  result(): TraceBundleV1 | Problem {
+  result(): TraceBundle | Problem {
     if (!this.done || this.checkpoint === undefined) return problem('bad_pages', 'the pages end before the last page (one without page.next)');
+    if (this.version === 2) return { version: 2, checkpoint: this.checkpoint, entries: this.entries, effects: this.effects, state: this.state, trace: this.trace };
     return { version: 1, checkpoint: this.checkpoint, entries: this.entries, trace: this.trace };
   }
 }
@@ -103,7 +130,7 @@ class Merger {
  * entries that overlap or go backwards from one page to the next, a trace before the end,
  * no last page. Never throws.
  */
-export function mergeTracePages(pages: unknown[]): TraceBundleV1 | Problem {
+export function mergeTracePages(pages: unknown[]): TraceBundle | Problem {
   if (!Array.isArray(pages) || pages.length === 0) return problem('malformed_bundle', 'no trace pages');
   const m = new Merger();
   for (let i = 0; i < pages.length; i++) {
@@ -127,7 +154,7 @@ export async function fetchTraceBundle(
   server: string,
   donation: string,
   opts: { maxPages?: number } = {},
-): Promise<TraceBundleV1 | Problem> {
+): Promise<TraceBundle | Problem> {
   if (typeof getJson !== 'function') throw new TypeError('getJson: expected a function (url) => Promise<unknown>');
   if (typeof server !== 'string') throw new TypeError("server: expected a base URL ('' for URLs relative to the page)");
   if (typeof donation !== 'string' || donation === '') throw new TypeError('donation: expected a donation id');

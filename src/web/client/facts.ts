@@ -40,6 +40,13 @@ const dec = new TextDecoder('utf-8', { fatal: true });
 export function bundleFacts(bundle: unknown, result: VerifyResult): BundleFacts {
   const facts: BundleFacts = { orgs: new Map(), funds: new Map() };
   if (!result.checkpoint) return facts;
+  if (result.proven) {
+    // Wire format 2: names from the proven org/ and fund/ records (the verifier kept only
+    // those whose map proofs verified); no registration entries travel in the bundle.
+    for (const [id, o] of Object.entries(result.proven.orgs)) facts.orgs.set(id, o.name);
+    for (const [id, f] of Object.entries(result.proven.funds)) facts.funds.set(id, { name: f.name, purpose: f.purpose, restricted: f.restricted, owner: f.owner });
+    return facts;
+  }
   const entries = (bundle as { entries?: unknown })?.entries;
   if (!Array.isArray(entries)) return facts;
   const bad = new Set<number>();
