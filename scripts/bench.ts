@@ -17,6 +17,7 @@ const benches: Record<string, string> = {
   verify: './bench-verify.ts', // verifyBundle on 100/1,000/10,000-entry bundles, node and Chromium (scripts/bench-verify.ts)
   gifts: './bench-gifts.ts', // issue 15: sum-tree building vs the SHA-256 ceiling, a 10^5-gift batch end to end, gift proofs served (scripts/bench-gifts.ts)
   mirror: './bench-mirror.ts', // tile, entry bundle, trace bundle and checkpoint reads from nginx serving `cotc mirror` vs the API (scripts/bench-mirror.ts)
+  'verify-v2': './bench-verify-v2.ts', // issue 11: the demo's largest and median traces as v2 bundles vs v1: bytes, verification in node and headless Chromium (scripts/bench-verify-v2.ts)
   map: './bench-map.ts', // the state map on LevelDB: update per 1000 changes, proof size, proofs/s, strides (scripts/bench-map.ts)
 };
 const name = process.argv[2] ?? 'tlog';
