@@ -12,13 +12,11 @@
 // parser, then each check in the order of packages/ledger's Replayer), so that a problem
 // is named exactly as before: the first of encoding, shape, seq, chain, event.
 import crypto, { createHash } from 'node:crypto';
-import { canonicalBytes, canonicalize, parseIJsonBytes, signingBytes, validateEntryShape, type Effect, type Entry, type Envelope, type ReplayProblem } from '@cotc/ledger';
+import { MAX_CLOCK_AHEAD_MS, canonicalBytes, canonicalize, parseIJsonBytes, signingBytes, validateEntryShape, type Effect, type Entry, type Envelope, type ReplayProblem } from '@cotc/ledger';
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const HEAD = '{"effects":';
 const EVENT = ',"event":';
-/** The sequencer refuses events more than 5 minutes ahead of its clock, the entry's time (DESIGN.md "Event envelope"). */
-const MAX_AHEAD_MS = 5 * 60 * 1000;
 
 export interface CheckedEntry {
   seq: number;
@@ -79,7 +77,8 @@ function fastCheck(data: Uint8Array, seq: number, prev: string): CheckedEntry | 
   if (!validateEntryShape(entry).ok) return null;
   if (entry.seq !== seq || entry.prev !== prev) return null;
   const event = entry.event;
-  if (Date.parse(event.time) - Date.parse(entry.time) > MAX_AHEAD_MS) return null;
+  // The sequencer refuses events more than MAX_CLOCK_AHEAD_MS ahead of its clock, the entry's time (DESIGN.md "Event envelope").
+  if (Date.parse(event.time) - Date.parse(entry.time) > MAX_CLOCK_AHEAD_MS) return null;
   let canon: string;
   try {
     canon = canonicalize(event);
@@ -149,8 +148,8 @@ export function slowProblem(data: Uint8Array, seq: number, prev: string): Replay
   if (entry.seq !== seq) return fail('seq', `entry says seq ${entry.seq} at index ${seq}`);
   if (entry.prev !== prev) return fail('chain', `prev is ${entry.prev}, the leaf hash of entry ${seq - 1} is ${prev}`);
   const event = entry.event;
-  if (Date.parse(event.time) - Date.parse(entry.time) > MAX_AHEAD_MS) {
-    return fail('event', `event time ${event.time} is more than 5 minutes after the entry time ${entry.time}`);
+  if (Date.parse(event.time) - Date.parse(entry.time) > MAX_CLOCK_AHEAD_MS) {
+    return fail('event', `event time ${event.time} is more than ${MAX_CLOCK_AHEAD_MS / 60_000} minutes after the entry time ${entry.time}`);
   }
   return null;
 }

@@ -13,6 +13,7 @@
 // an explicit choice (acceptLog) replaces the remembered key, and that forgets the old
 // key's checkpoint. Pure data and pure functions, browser-safe (no Node built-ins).
 import { parseVerifierKey } from '@cotc/tlog';
+import { isPlainObject } from '@cotc/ledger';
 
 export interface LogCheckpoint {
   size: number;
@@ -96,8 +97,6 @@ function readCheckpoint(c: unknown): LogCheckpoint | undefined {
   return undefined;
 }
 
-const isRecordObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-
 /**
  * Reads what was stored (untrusted JSON: a file, localStorage), keeping the well-formed
  * records and dropping the rest. Reads this format (version 2) and the earlier ones keyed
@@ -108,13 +107,13 @@ const isRecordObject = (x: unknown): x is Record<string, unknown> => typeof x ==
  */
 export function parseLogTrust(value: unknown): LogTrust {
   const out = emptyLogTrust();
-  if (!isRecordObject(value)) return out;
+  if (!isPlainObject(value)) return out;
   if (value.version === 2) {
     const logs = value.logs;
-    if (isRecordObject(logs)) {
+    if (isPlainObject(logs)) {
       for (const origin of Object.keys(logs)) {
         const r = logs[origin] as Partial<LogRecord> | undefined;
-        if (!isRecordObject(r) || originOrNull(r.logKey) !== origin) continue;
+        if (!isPlainObject(r) || originOrNull(r.logKey) !== origin) continue;
         const rec: LogRecord = { logKey: r.logKey as string };
         const cp = readCheckpoint(r.checkpoint);
         if (cp) rec.checkpoint = cp;
@@ -122,7 +121,7 @@ export function parseLogTrust(value: unknown): LogTrust {
       }
     }
     const servers = value.servers;
-    if (isRecordObject(servers)) {
+    if (isPlainObject(servers)) {
       for (const url of Object.keys(servers)) {
         const o = servers[url];
         if (typeof o === 'string' && hasOwn(out.logs, o)) out.servers[serverUrl(url)] = o;
@@ -132,10 +131,10 @@ export function parseLogTrust(value: unknown): LogTrust {
   }
   // Version 1: records by server URL.
   const old = value.version === 1 ? value.logs : value.servers;
-  if (!isRecordObject(old)) return out;
+  if (!isPlainObject(old)) return out;
   for (const url of Object.keys(old)) {
     const r = old[url] as Partial<LogRecord> | undefined;
-    if (!isRecordObject(r)) continue;
+    if (!isPlainObject(r)) continue;
     const origin = originOrNull(r.logKey);
     if (origin === null) continue;
     const have = hasOwn(out.logs, origin) ? out.logs[origin]! : undefined;

@@ -9,7 +9,7 @@
 // and the check that a posted gift.batch event's batch file is stored (giftPrecheck).
 import type { Express, Request } from 'express';
 import { base64 } from '@cotc/tlog';
-import { GiftBatchError, MAX_GIFTS, sumProof, type Envelope } from '@cotc/ledger';
+import { GiftBatchError, ID_RE, MAX_GIFTS, sumProof, type Envelope } from '@cotc/ledger';
 import { LogService, type Failed, type Proof } from '../log/service.ts';
 import { readJsonBody } from '../http/body.ts';
 import { HttpError, badRequest, notFound } from '../http/errors.ts';
@@ -17,7 +17,6 @@ import { GiftStore, type LoadedBatch } from './store.ts';
 
 /** POST /v1/batches bodies: at most 256 MiB (about 1.7 million gifts of ~150 bytes). */
 export const MAX_BATCH_BODY_BYTES = 256 * 1024 * 1024;
-const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 
 interface BatchInfo {

@@ -8,6 +8,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hex, leafHash, nodeHash, emptyRoot, verifyStrict, isWeakPublicKey } from '@cotc/tlog';
 import { CanonicalError, canonicalBytes, canonicalize, parseIJsonBytes } from './canonical.ts';
+import { MAX_CLOCK_AHEAD_MS } from './limits.ts';
 import { validateEntryShape, validateEnvelope } from './schema.ts';
 import { signingBytes, splitSig } from './signature.ts';
 import { LedgerState } from './state.ts';
@@ -98,10 +99,10 @@ export class Replayer {
     const ev = validateEnvelope(entry.event);
     if (!ev.ok) return this.#fail('event', ev.message);
     const event = ev.event;
-    // The sequencer refuses events more than 5 minutes ahead of its clock (DESIGN.md
-    // "Event envelope"), and its clock is the entry's time.
-    if (Date.parse(event.time) - Date.parse(entry.time) > 5 * 60 * 1000) {
-      return this.#fail('event', `event time ${event.time} is more than 5 minutes after the entry time ${entry.time}`);
+    // The sequencer refuses events more than MAX_CLOCK_AHEAD_MS (5 minutes) ahead of its
+    // clock (DESIGN.md "Event envelope"), and its clock is the entry's time.
+    if (Date.parse(event.time) - Date.parse(entry.time) > MAX_CLOCK_AHEAD_MS) {
+      return this.#fail('event', `event time ${event.time} is more than ${MAX_CLOCK_AHEAD_MS / 60_000} minutes after the entry time ${entry.time}`);
     }
     let sigFailure: string | null = null;
     const r = this.state.apply(event, {

@@ -5,6 +5,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hex, isWellFormed, utf8 } from '@cotc/tlog';
 import { MAX_VALUE } from '../state/types.ts';
+import { ID_RE } from '../limits.ts';
 
 export interface GiftRecord {
   /** minor units, ^[1-9][0-9]{0,18}$, at most 2^63−1 */
@@ -21,7 +22,6 @@ export const GIFT_KEYS = ['amount', 'channel', 'donor', 'measure'] as const;
 const AMOUNT = /^[1-9][0-9]{0,18}$/;
 const CHANNEL = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
-const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 /** Why a record is not a gift record: null when it is one. `where` names the field. */
 export function giftRecordProblem(x: unknown): string | null {
@@ -64,7 +64,7 @@ const DONOR_PREFIX = 'cotc-gift-donor-v1\n';
  * The secret never leaves the donor (their app or the platform's receipt to them).
  */
 export function giftDonorCommitment(batchId: string, index: number, receiptSecret: string): string {
-  if (typeof batchId !== 'string' || !ID.test(batchId)) throw new TypeError('giftDonorCommitment: parameter "batchId" must be an event id');
+  if (typeof batchId !== 'string' || !ID_RE.test(batchId)) throw new TypeError('giftDonorCommitment: parameter "batchId" must be an event id');
   if (!Number.isSafeInteger(index) || index < 0) throw new TypeError('giftDonorCommitment: parameter "index" must be a non-negative integer');
   if (typeof receiptSecret !== 'string' || receiptSecret === '') {
     throw new TypeError('giftDonorCommitment: parameter "receiptSecret" must be a non-empty string');

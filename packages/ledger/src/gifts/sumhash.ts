@@ -9,6 +9,7 @@
 // gift's money could be counted in two proofs or hidden (Chalkias, Chatzigiannis, Ji,
 // "Broken Proofs of Solvency in Blockchain Custodial Wallets and Exchanges", 2022).
 import { sha256 } from '@noble/hashes/sha2.js';
+import { MAX_VALUE } from '../limits.ts';
 
 /** A SHA-256 implementation: @noble/hashes by default (browser-safe); the server and the benchmark pass node:crypto's. */
 export type Sha256 = (data: Uint8Array) => Uint8Array;
@@ -18,8 +19,8 @@ const enc = new TextEncoder();
 export const LEAF_TAG = enc.encode('cotc-gift-leaf-v1\n');
 export const NODE_TAG = enc.encode('cotc-gift-node-v1\n');
 export const SUM_HASH_SIZE = 32;
-/** Sums are written as unsigned 64-bit big-endian; every sum is in 1..2^63−1. */
-export const MAX_SUM = (1n << 63n) - 1n;
+/** Sums are written as unsigned 64-bit big-endian; every sum is in 1..2^63−1 (the ledger's MAX_VALUE). */
+export const MAX_SUM = MAX_VALUE;
 
 const nodeBuf = new Uint8Array(NODE_TAG.length + 2 * (SUM_HASH_SIZE + 8));
 nodeBuf.set(NODE_TAG, 0);
