@@ -143,10 +143,9 @@ export class V2Log {
         this.#confs.set(d, [...(this.#confs.get(d) ?? []), { event: event.id, org: event.org, seq }]);
       }
       if (event.type === 'org.register' || event.type === 'org.keys') {
-        // addedBy: who added the key. An org.register's keys are the org's own (the operator
-        // posts every registration); an org.keys by the operator for another org installs one.
-        const b = event.body as { org: string; keys?: string[]; add?: string[] };
-        for (const k of b.keys ?? b.add ?? []) this.#keyBy.set(k, event.type === 'org.register' ? b.org : event.org);
+        // addedBy (§10): the poster of the org.keys that added the key; absent for an
+        // org.register's keys (the org's own, though the operator posts every registration).
+        if (event.type === 'org.keys') for (const k of (event.body as { add: string[] }).add) this.#keyBy.set(k, event.org);
       }
     }
     if (pending.length === 0) return [];
@@ -196,7 +195,8 @@ export class V2Log {
           for (const x of keys) {
             const v: Record<string, unknown> = { addedSeq: x.addedSeq, key: x.key };
             if (x.revokedSeq !== undefined) v.revokedSeq = x.revokedSeq;
-            if (this.#opts.addedBy) v.addedBy = this.#keyBy.get(x.key) ?? k.id;
+            const by = this.#keyBy.get(x.key);
+            if (this.#opts.addedBy && by !== undefined) v.addedBy = by;
             set(`orgkey/${k.id}/${x.keyId}`, v);
           }
           break;
