@@ -163,23 +163,26 @@ program
   .description('create a new data directory holding a demo ledger: the 2020 story of small donations through an e-commerce platform')
   .option('--data <dir>', 'data directory to create (refused if it already holds a ledger)', './data')
   .option('--donations <n>', 'number of donations (100 to 1000000)', '3000')
+  .option('--gifts <n>', 'micro-donations posted in gift batches, Goods for Good and Steps for Charity days (0 to 20000000; 1000000 makes the seed\'s scale)', '1000')
   .option('--seed <n>', 'seed of the story: the same seed gives the same events and receipt secrets', '2020')
   .option('--store <url>', 'where the log is stored, an empty LevelDB directory or postgres://USER@HOST:PORT/DB (default: DIR/store; DIR then holds only the key files)')
   .option('--json', JSON_HELP)
-  .action(async (o: { data: string; donations: string; seed: string; json?: boolean; store?: string }) => {
+  .action(async (o: { data: string; donations: string; gifts: string; seed: string; json?: boolean; store?: string }) => {
     interruptible();
-    const { createDemo, MIN_DONATIONS, MAX_DONATIONS } = await import('../demo/demo.ts');
+    const { createDemo, MIN_DONATIONS, MAX_DONATIONS, MAX_GIFTS_DEMO } = await import('../demo/demo.ts');
     const donations = Number(o.donations);
     if (!/^[0-9]+$/.test(o.donations) || donations < MIN_DONATIONS || donations > MAX_DONATIONS) {
       usage(m('demo.badDonations', { min: MIN_DONATIONS, max: MAX_DONATIONS, got: o.donations }));
     }
+    const gifts = Number(o.gifts);
+    if (!/^[0-9]{1,9}$/.test(o.gifts) || gifts > MAX_GIFTS_DEMO) usage(m('demo.badGifts', { max: MAX_GIFTS_DEMO, got: o.gifts }));
     if (!/^-?[0-9]{1,15}$/.test(o.seed)) usage(m('demo.badSeed', { got: o.seed }));
     const t0 = performance.now();
-    const s = await createDemo(o.data, { donations, seed: Number(o.seed), log: (line) => (o.json ? console.error(line) : console.log(line)), store: o.store });
+    const s = await createDemo(o.data, { donations, gifts, seed: Number(o.seed), log: (line) => (o.json ? console.error(line) : console.log(line)), store: o.store });
     const seconds = (performance.now() - t0) / 1000;
     if (o.json) {
       const path = await import('node:path');
-      console.log(jsonText({ data: path.resolve(o.data), size: s.size, seconds: Number(seconds.toFixed(3)), examples: path.resolve(o.data, 'demo-examples.json') }));
+      console.log(jsonText({ data: path.resolve(o.data), size: s.size, gifts: s.gifts, batches: s.batches.length, seconds: Number(seconds.toFixed(3)), examples: path.resolve(o.data, 'demo-examples.json') }));
     } else {
       console.log(m('demo.writtenIn', { size: s.size, data: o.data, seconds: seconds.toFixed(1) }));
     }

@@ -151,6 +151,7 @@ export const thCli: CliMessages = {
   'progress.s': 'เหลือ {s} วินาที',
 
   'demo.badDonations': '--donations: ต้องเป็นจำนวนเต็มตั้งแต่ {min} ถึง {max} แต่ได้ {got}',
+  'demo.badGifts': '--gifts: ต้องเป็นจำนวนเต็มตั้งแต่ 0 ถึง {max} แต่ได้ {got}',
   'demo.badSeed': '--seed: ต้องเป็นจำนวนเต็ม แต่ได้ {got}',
   'demo.written': 'cotc: เขียนบัญชีตัวอย่าง {size} รายการไว้ที่ {data}',
   'demo.writtenIn': 'cotc: เขียนบัญชีตัวอย่าง {size} รายการไว้ที่ {data} ใน {seconds} วินาที',

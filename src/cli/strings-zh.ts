@@ -151,6 +151,7 @@ export const zhCli: CliMessages = {
   'progress.s': '还剩 {s} 秒',
 
   'demo.badDonations': '--donations：应为 {min} 到 {max} 的整数，实际是 {got}',
+  'demo.badGifts': '--gifts：应为 0 到 {max} 的整数，实际是 {got}',
   'demo.badSeed': '--seed：应为整数，实际是 {got}',
   'demo.written': 'cotc：演示账本（{size} 条记录）已写入 {data}',
   'demo.writtenIn': 'cotc：演示账本（{size} 条记录）已写入 {data}，用时 {seconds} 秒',

@@ -163,6 +163,7 @@ export const en = {
   'progress.s': '{s} s left',
 
   'demo.badDonations': '--donations: expected an integer from {min} to {max}, got {got}',
+  'demo.badGifts': '--gifts: expected an integer from 0 to {max}, got {got}',
   'demo.badSeed': '--seed: expected an integer, got {got}',
   'demo.written': 'cotc: demo ledger of {size} entries written to {data}',
   'demo.writtenIn': 'cotc: demo ledger of {size} entries written to {data} in {seconds} s',

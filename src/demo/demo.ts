@@ -22,7 +22,9 @@ import { traceBundle } from '../log/bundle.ts';
 import { LogService } from '../log/service.ts';
 import { openLog } from '../server.ts';
 import { eventSigner } from '../crypto/sign-node.ts';
-import { ALLOCATIONS, AUDITOR, CAST, CHANNELS, FUNDS, GRANTS, PAYMENTS, ROTATING, type Half } from './story.ts';
+import { ALLOCATIONS, AUDITOR, CAST, CHANNELS, FUNDS, GRANTS, PAYMENTS, PLATFORM, ROTATING, type Half } from './story.ts';
+import { GiftStore } from '../gifts/store.ts';
+import { DEFAULT_GIFTS, GIFT_CAMPAIGNS, MAX_GIFTS_DEMO, demoGiftSecret, makeGiftRecords, planGiftDays, storeGiftBatch } from './gifts.ts';
 
 export const DEFAULT_DONATIONS = 3000;
 export const DEFAULT_SEED = 2020;
@@ -30,6 +32,7 @@ export const MIN_DONATIONS = 100;
 export const MAX_DONATIONS = 1_000_000;
 /** how many examples are printed and saved */
 export const EXAMPLES = 5;
+export { DEFAULT_GIFTS, MAX_GIFTS_DEMO, demoGiftSecret };
 /** how many donations must show transfer, disbursement and confirmation in their traces */
 export const MIN_TRACED = 20;
 const CHUNK = 500;
@@ -47,6 +50,23 @@ export interface DemoOptions {
   /** where the log is stored (src/storage/open.ts); default DIR/store. It must be empty:
    * DIR then holds only the key files. */
   store?: string;
+  /** micro-donations posted as gift batches (issue 15, ./gifts.ts); default DEFAULT_GIFTS, 0 for none */
+  gifts?: number;
+  /** gifts in one batch at most (default GIFTS_PER_BATCH, 100,000): tests make many small batches */
+  giftsPerBatch?: number;
+}
+
+/** A gift receipt of the demo: (batch id, index, secret), what `verify --gift` and the page take. */
+export interface DemoGiftExample {
+  batch: string;
+  index: number;
+  receiptSecret: string;
+  channel: string;
+  measure: string;
+  amount: { currency: string; value: string };
+  fund: string;
+  /** the events after the batch in its trace */
+  hops: number;
 }
 
 export interface DemoExample {
@@ -76,6 +96,10 @@ export interface DemoSummary {
   traced: number;
   origin: string;
   logKey: string;
+  /** gifts posted in batches, the batches, and gift receipts to try */
+  gifts: number;
+  batches: string[];
+  giftExamples: DemoGiftExample[];
 }
 
 export class DemoError extends Error {
@@ -209,6 +233,10 @@ export async function createDemo(dir: string, opts: DemoOptions = {}): Promise<D
     throw new DemoError(`donations: expected an integer from ${MIN_DONATIONS} to ${MAX_DONATIONS}, got ${n}`);
   }
   if (!Number.isSafeInteger(seed)) throw new DemoError(`seed: expected an integer, got ${seed}`);
+  const giftCount = opts.gifts ?? DEFAULT_GIFTS;
+  if (!Number.isSafeInteger(giftCount) || giftCount < 0 || giftCount > MAX_GIFTS_DEMO) {
+    throw new DemoError(`gifts: expected an integer from 0 to ${MAX_GIFTS_DEMO}, got ${giftCount}`);
+  }
   refuseExisting(dir);
   if (opts.store !== undefined) await refuseNewKeyForExistingStore(dir, opts.store);
 
@@ -365,6 +393,74 @@ export async function createDemo(dir: string, opts: DemoOptions = {}): Promise<D
     await p.flush();
     await spend(2);
 
+    // 7b. Gift days (./gifts.ts): the platform posts each day's micro-donations of a channel
+    // as one gift.batch into a campaign fund of its own (the batch file stored first, as
+    // POST /v1/batches does); then each campaign grants to a local partner, who pays a
+    // supplier, and the payee and the field auditors confirm the delivery. With more than
+    // one batch a channel, the grant and the payment span many batches (FIFO, one lot each).
+    const giftPlan = planGiftDays(giftCount, opts.giftsPerBatch);
+    const batchIds: string[] = [];
+    const giftPicks: Array<Omit<DemoGiftExample, 'hops'>> = [];
+    if (giftPlan.length > 0) {
+      const store = new GiftStore(dir, { maxCachedGifts: 1 });
+      for (const c of GIFT_CAMPAIGNS) {
+        for (const f of [c.fund, c.partner]) {
+          p.post(f.owner, 'fund.open', `${f.id}.open`, { fund: f.id, name: f.name, currency: CURRENCY, restricted: true, purpose: f.purpose });
+          p.balance.set(f.id, 0);
+          fundName.set(f.id, f.name);
+        }
+      }
+      await p.flush();
+      let posted = 0;
+      for (const b of giftPlan) {
+        const records = makeGiftRecords(seed, b);
+        const c = storeGiftBatch(store, records);
+        p.post(PLATFORM.id, 'gift.batch', b.id, { fund: b.fund, amount: { currency: CURRENCY, value: c.total }, count: c.count, root: c.root });
+        p.add(b.fund, Number(c.total));
+        await p.flush();
+        batchIds.push(b.id);
+        posted += c.count;
+        if (giftPlan.length > 4) say(`  gift batch ${b.id}: ${c.count.toLocaleString('en-US')} gifts (${posted.toLocaleString('en-US')} of ${giftCount.toLocaleString('en-US')})`);
+        if (!giftPicks.some((g) => g.channel === b.channel)) {
+          // one receipt per channel, from its first batch (which the grant below draws on)
+          const index = sha256(`cotc-demo-gift-example-v1\n${seed}\n${b.id}`).digest().readUInt32BE(0) % c.count;
+          const r = records[index]!;
+          giftPicks.push({ batch: b.id, index, receiptSecret: demoGiftSecret(seed, b.id, index), channel: r.channel, measure: r.measure, amount: { currency: CURRENCY, value: r.amount }, fund: b.fund });
+        }
+      }
+      for (const c of GIFT_CAMPAIGNS) {
+        const grant = p.share(c.fund.id, 80);
+        if (grant < 1) continue;
+        p.post(c.fund.owner, 'transfer', `2020-gifts.grant.${c.partner.id}`, {
+          from: c.fund.id,
+          to: c.partner.id,
+          amount: { currency: CURRENCY, value: String(grant) },
+          memo: `grant to ${orgName.get(c.partner.owner)}: ${c.partner.name}`,
+        });
+        p.take(c.fund.id, grant);
+        p.add(c.partner.id, grant);
+      }
+      await p.flush();
+      for (const c of GIFT_CAMPAIGNS) {
+        const v = p.share(c.partner.id, 75);
+        if (v < 1) continue;
+        const id = `2020-gifts.pay.${c.partner.id}`;
+        const purpose = c.purpose(v);
+        const invoice = doc('invoice-2020-NN.pdf', `INVOICE 2020-gifts-${c.partner.id}\nSeller: ${orgName.get(c.payee)}\nBuyer: ${orgName.get(c.partner.owner)}\nFor: ${purpose}\nTotal: ${formatCny(v)}\n`);
+        p.post(c.partner.owner, 'disbursement', id, { fund: c.partner.id, amount: { currency: CURRENCY, value: String(v) }, payee: c.payee, purpose, receipts: [invoice] });
+        p.take(c.partner.id, v);
+        const s: Spent = { half: 2, key: `gifts.${c.partner.id}`, payee: orgName.get(c.payee)!, purpose, value: v, confirmedBy: [] };
+        spent.push(s);
+        for (const by of [c.payee, AUDITOR.id]) {
+          const statement = c.statement(v);
+          const evidence = doc(`${c.evidence}-2020-NN.pdf`, `${c.evidence.toUpperCase()} 2020-gifts-${c.partner.id}\nBy: ${orgName.get(by)}\n${statement}\n`);
+          p.post(by, 'confirmation', `${id}.confirm.${by}`, { disbursement: id, statement, evidence: [evidence] });
+          s.confirmedBy.push(orgName.get(by)!);
+        }
+      }
+      await p.flush();
+    }
+
     // 8. Read the traces back: enough donations must show their money granted, spent and
     // confirmed; the examples are chosen among them. Every trace is rebuilt from the
     // committed entries (one pass over the log); the examples and the first MIN_TRACED
@@ -391,6 +487,12 @@ export async function createDemo(dir: string, opts: DemoOptions = {}): Promise<D
         throw new DemoError(`demo: the trace bundle of ${d.id} does not show its transfer, disbursement and confirmation`);
       }
     }
+    const giftExamples: DemoGiftExample[] = [];
+    for (const g of giftPicks) {
+      const b = await traceBundle(log, g.batch);
+      if (!b || !qualifies(b.trace)) throw new DemoError(`demo: the trace bundle of gift batch ${g.batch} does not show its transfer, disbursement and confirmation`);
+      giftExamples.push({ ...g, hops: b.trace.nodes.length - 1 });
+    }
     const examples = chosen.map((d) => ({
       id: d.id,
       receiptSecret: demoReceiptSecret(seed, d.id),
@@ -403,7 +505,7 @@ export async function createDemo(dir: string, opts: DemoOptions = {}): Promise<D
     const fd = fs.openSync(examplesFile, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
     try {
       const note = 'Demo donations and their receipt secrets (derived from the demo seed: never do this for real donations).';
-      fs.writeSync(fd, JSON.stringify({ note, seed, server, examples }, null, 2) + '\n');
+      fs.writeSync(fd, JSON.stringify({ note, seed, server, examples, gifts: giftExamples }, null, 2) + '\n');
     } finally {
       fs.closeSync(fd);
     }
@@ -433,6 +535,15 @@ export async function createDemo(dir: string, opts: DemoOptions = {}): Promise<D
       say(`  ${e.id}: ${formatCny(Number(e.amount.value))} via ${e.channel} to ${fundName.get(e.fund)}, ${e.hops} hops`);
       say(`    pnpm cotc verify ${e.id} --server ${server} --receipt ${e.receiptSecret}`);
     }
+    if (giftPlan.length > 0) {
+      const giftTotal = (ch: string) => giftPlan.filter((b) => b.channel === ch).reduce((n, b) => n + b.count, 0);
+      say(`On ${giftPlan.length > 2 ? `${Math.ceil(giftPlan.length / 2)} days` : 'one day'}, ${giftCount.toLocaleString('en-US')} micro-donations came in batches (${giftTotal('goods-for-good').toLocaleString('en-US')} Goods for Good, ${giftTotal('steps-for-charity').toLocaleString('en-US')} Steps for Charity), ${giftPlan.length} log entries for all of them; each giver can prove their gift and its share of every hop:`);
+      for (const g of giftExamples) {
+        say(`  gift ${g.index} of ${g.batch}: ${formatCny(Number(g.amount.value))} (${g.measure}) to ${fundName.get(g.fund)}, ${g.hops} hops`);
+        say(`    pnpm cotc verify ${g.batch} --gift ${g.index} --receipt ${g.receiptSecret} --server ${server}`);
+        say(`    ${server}/donations/${g.batch}#gift=${g.index}&secret=${g.receiptSecret}`);
+      }
+    }
     say(`(Saved in ${examplesFile}; the charities' signing keys are in ${keysDir}.)`);
 
     return {
@@ -447,6 +558,9 @@ export async function createDemo(dir: string, opts: DemoOptions = {}): Promise<D
       traced: traced.length,
       origin: log.origin,
       logKey: log.verifierKey,
+      gifts: giftPlan.reduce((n, b) => n + b.count, 0),
+      batches: batchIds,
+      giftExamples,
     };
   } finally {
     await log.close();

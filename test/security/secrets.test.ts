@@ -17,7 +17,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { base64, fromBase64, generateKey, hex, parseSignerKey } from '@cotc/tlog';
 import { giftDonorCommitment, parseIJsonBytes, signEvent } from '@cotc/ledger';
-import { createDemo, demoReceiptSecret, DEFAULT_SEED } from '../../src/demo/demo.ts';
+import { createDemo, demoGiftSecret, demoReceiptSecret, DEFAULT_SEED } from '../../src/demo/demo.ts';
 import { startServer } from '../../src/server.ts';
 import { LevelStore } from '../../src/storage/level.ts';
 import { tempDir } from '../helpers/server.ts';
@@ -41,6 +41,13 @@ test('no receipt secret or private key in the store, the logs, the metrics or an
     await createDemo(dir, { donations: 200 });
     const examples = JSON.parse(fs.readFileSync(path.join(dir, 'demo-examples.json'), 'utf8')).examples as Array<{ id: string; receiptSecret: string }>;
     assert.is(examples.length, 5);
+    // the demo's gift receipts (src/demo/gifts.ts): the examples' and a sample of every batch's
+    const demoGifts = JSON.parse(fs.readFileSync(path.join(dir, 'demo-examples.json'), 'utf8')).gifts as Array<{ batch: string; index: number; receiptSecret: string }>;
+    assert.is(demoGifts.length, 2);
+    const demoGiftSecrets = [
+      ...demoGifts.map((g) => ({ what: `receipt secret of gift ${g.index} of ${g.batch} (an example)`, n: g.receiptSecret })),
+      ...demoGifts.flatMap((g) => Array.from({ length: 10 }, (_, k) => ({ what: `receipt secret of gift ${k * 37} of ${g.batch}`, n: demoGiftSecret(DEFAULT_SEED, g.batch, k * 37) }))),
+    ];
 
     const lines: string[] = [];
     const capture = new Writable({
@@ -152,7 +159,7 @@ test('no receipt secret or private key in the store, the logs, the metrics or an
     for (const f of keyFiles) assert.is((fs.statSync(path.join(dir, f)).mode & 0o777).toString(8), '600', `${f} mode`);
     assert.is((fs.statSync(path.join(dir, 'demo-keys')).mode & 0o777).toString(8), '700');
     const keys = keyFiles.flatMap((f) => keyNeedles(fs.readFileSync(path.join(dir, f), 'utf8').trim()).map((n, i) => ({ what: `private key of ${f} (form ${i}: ${n.slice(0, 6)}…)`, n })));
-    const secrets = [...receipts.map((n, i) => ({ what: `receipt secret of ${donationIds[i]}`, n })), ...giftSecrets.map((n, i) => ({ what: `receipt secret of gift ${i} of sec-batch`, n }))];
+    const secrets = [...receipts.map((n, i) => ({ what: `receipt secret of ${donationIds[i]}`, n })), ...giftSecrets.map((n, i) => ({ what: `receipt secret of gift ${i} of sec-batch`, n })), ...demoGiftSecrets];
     assert.is(giftSecrets.length, 20);
     const needles = [...secrets, ...keys];
 
@@ -176,6 +183,7 @@ test('no receipt secret or private key in the store, the logs, the metrics or an
     // And the search would have found them: the demo's examples file does hold its 5 secrets.
     const ex = fs.readFileSync(path.join(dir, 'demo-examples.json'), 'utf8');
     assert.ok(examples.every((x) => ex.includes(x.receiptSecret)));
+    assert.ok(demoGifts.every((g) => ex.includes(g.receiptSecret)));
     const opKeyNeedles = keyNeedles(fs.readFileSync(path.join(dir, 'operator.key'), 'utf8').trim());
     assert.ok(fs.readFileSync(path.join(dir, 'operator.key'), 'utf8').includes(opKeyNeedles[1]!));
   } finally {
