@@ -17,6 +17,8 @@ export interface Route {
   /** a log key given in the address (?key=), pinned */
   pinnedKey?: string;
   secret?: string;
+  /** a gift of a batch (issue 15): its index or donor commitment, from the #fragment (gift=…) */
+  gift?: string;
   /** the witness policy (?witness=…&quorum=…, or the static build's), issue 13 */
   policy?: PagePolicy;
   /** the policy came from the address (so links keep it) */
@@ -63,6 +65,7 @@ export function currentRoute(): Route {
   const q = new URLSearchParams(location.search);
   const frag = new URLSearchParams(location.hash.replace(/^#/, ''));
   const secret = frag.get('secret') ?? undefined;
+  const gift = frag.get('gift') ?? undefined;
   // A key pasted into the address as it is (name+hexid+base64) has its '+' read as spaces
   // by URLSearchParams (issue 12); a log key has no spaces, so they are put back.
   const pinnedKey = q.get('key')?.trim().replace(/ /g, '+') || undefined;
@@ -75,14 +78,14 @@ export function currentRoute(): Route {
     const m = /^\/donations\/([^/]+)$/.exec(path);
     if (path === '/') return { mode, view: 'home', server, pinnedKey, ...w };
     if (path === '/log') return { mode, view: 'log', server, pinnedKey, ...w };
-    if (m) return { mode, view: 'donation', server, donation: safeDecode(m[1]!), pinnedKey, secret, ...w };
+    if (m) return { mode, view: 'donation', server, donation: safeDecode(m[1]!), pinnedKey, secret, gift, ...w };
     return { mode, view: 'notfound', server };
   }
   const given = q.get('server');
   const server = given ? normalizeServer(given) : lastServer();
   const donation = q.get('donation') ?? undefined;
   const view: View = !server ? 'home' : donation ? 'donation' : q.get('view') === 'log' ? 'log' : 'home';
-  return { mode, view, server, donation, pinnedKey, secret, ...w };
+  return { mode, view, server, donation, pinnedKey, secret, gift, ...w };
 }
 
 function safeDecode(s: string): string {
@@ -94,8 +97,11 @@ function safeDecode(s: string): string {
 }
 
 /** Links within the page, keeping the static page's server and pinned key. */
-export function href(route: Route, to: { view: View; donation?: string; secret?: string }): string {
-  const frag = to.secret ? `#secret=${encodeURIComponent(to.secret)}` : '';
+export function href(route: Route, to: { view: View; donation?: string; secret?: string; gift?: string }): string {
+  const fq = new URLSearchParams();
+  if (to.gift) fq.set('gift', to.gift);
+  if (to.secret) fq.set('secret', to.secret);
+  const frag = fq.toString() ? `#${fq.toString()}` : '';
   if (route.mode === 'server') {
     const kq = new URLSearchParams();
     if (route.pinnedKey) kq.set('key', route.pinnedKey);

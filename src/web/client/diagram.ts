@@ -8,6 +8,7 @@ import { h, s, u } from './dom.ts';
 import { bandPath, curvePath, layoutTrace, CARD_W, LINE, type LNode, type Layout } from './layout.ts';
 import { fundName, orgName, payeeName, stepStates, type BundleFacts, type PageNode, type StepState } from './facts.ts';
 import { list, money } from './locale.ts';
+import { flowMark, giftShareOf, type GiftMarks } from './gift.ts';
 
 export { money };
 
@@ -20,7 +21,7 @@ export function nodeTypeName(n: PageNode): string {
 
 export function typeName(type: string): string {
   const id = `type.${type}` as MessageId;
-  return ['donation', 'transfer', 'disbursement', 'confirmation', 'reversal'].includes(type) ? t(id) : t('type.other', { type: u(type, 40) });
+  return ['donation', 'gift.batch', 'transfer', 'disbursement', 'confirmation', 'reversal'].includes(type) ? t(id) : t('type.other', { type: u(type, 40) });
 }
 
 /** What happened to a step, in words (facts.ts stepStates), with its mark and class. */
@@ -125,14 +126,16 @@ interface CardLine {
 /** The card's text width in em (12 px text in a card CARD_W wide, 18 px in and 8 px spare). */
 const CARD_EM = (CARD_W - 26) / 12;
 
-function cardLines(ln: LNode, currency: string, problems: Problem[], facts: BundleFacts, states: Map<string, StepState>): CardLine[] {
+function cardLines(ln: LNode, currency: string, problems: Problem[], facts: BundleFacts, states: Map<string, StepState>, mine?: GiftMarks, flows: ReadonlyArray<{ from: string; to: string }> = []): CardLine[] {
   // Bold lines (states) are wider: a smaller budget, so fitTexts rarely has to cut.
   const wrap = (text: string, cls: string, max: number): CardLine[] => wrapLines(text, /c-delivered|c-wait|c-back/.test(cls) ? CARD_EM * 0.86 : CARD_EM * 0.95, max).map((x, i) => (i === 0 ? { text: x, cls, full: text } : { text: x, cls, cont: true as const }));
   if (ln.kind === 'unspent') {
+    const held = mine && ln.holder ? mine.held.get(ln.holder.event) : undefined;
     return [
       { text: t('diagram.unspent'), cls: 'c-type' },
       { text: money(ln.value!.toString(), currency), cls: 'c-amount' },
       ...wrap(t('state.inFund', { fund: u(fundName(facts, ln.holder?.fund ?? '')) }), 'c-sub c-state', 3),
+      ...(held !== undefined ? [{ text: t('gift.yourShare', { amount: money(held, currency) }), cls: 'c-gift' }] : []),
     ];
   }
   const n = ln.node! as PageNode;
@@ -145,7 +148,7 @@ function cardLines(ln: LNode, currency: string, problems: Problem[], facts: Bund
     lines.push(line);
   }
   let sub = '';
-  if (n.type === 'donation' || n.type === 'transfer') sub = n.fund ? t('diagram.toFund', { fund: u(fundName(facts, n.fund)) }) : '';
+  if (n.type === 'donation' || n.type === 'gift.batch' || n.type === 'transfer') sub = n.fund ? t('diagram.toFund', { fund: u(fundName(facts, n.fund)) }) : '';
   else if (n.type === 'disbursement') sub = n.payee ? t('diagram.toPayee', { payee: u(payeeName(facts, n)) }) : '';
   else if (n.type === 'confirmation') sub = n.signer ? t('diagram.by', { org: u(orgName(facts, n.signer.org)) }) : '';
   else if (n.type === 'reversal') sub = n.reverses ? t('diagram.undoes', { event: u(n.reverses) }) : '';
@@ -158,6 +161,9 @@ function cardLines(ln: LNode, currency: string, problems: Problem[], facts: Bund
   if (n.type === 'confirmation' && n.statement) lines.push(...wrap(u(n.statement, 2000), 'c-sub', 3));
   const st = stateText(states.get(n.event), facts);
   if (st) lines.push(...wrap(st.text, st.cls, 3));
+  // issue 15: the gift's part of this step
+  const share = mine ? giftShareOf(mine, n.event, n.type, flows) : null;
+  if (share !== null) lines.push({ text: n.type === 'gift.batch' ? t('gift.yourGift', { amount: money(share, currency) }) : t('gift.yourShare', { amount: money(share, currency) }), cls: 'c-gift' });
   if (n.ok) {
     lines.push({ text: t('diagram.ok'), cls: 'c-ok' });
   } else {
@@ -222,13 +228,13 @@ export function fitToBox(svg: SVGSVGElement, box: HTMLElement, layout: Layout, m
   if (typeof ResizeObserver === 'function') new ResizeObserver(apply).observe(box);
 }
 
-export function drawDiagram(result: VerifyResult, currency: string, donationId: string, handlers: DiagramHandlers, facts: BundleFacts = { orgs: new Map(), funds: new Map() }): Diagram {
+export function drawDiagram(result: VerifyResult, currency: string, donationId: string, handlers: DiagramHandlers, facts: BundleFacts = { orgs: new Map(), funds: new Map() }, mine?: GiftMarks): Diagram {
   const states = stepStates(result);
   const linesCache = new Map<LNode, CardLine[]>();
   const linesFor = (ln: LNode) => {
     let l = linesCache.get(ln);
     if (!l) {
-      l = cardLines(ln, currency, result.problems, facts, states);
+      l = cardLines(ln, currency, result.problems, facts, states, mine, result.flows);
       linesCache.set(ln, l);
     }
     return l;
@@ -281,6 +287,8 @@ export function drawDiagram(result: VerifyResult, currency: string, donationId: 
       },
       (l.ok ? '' : '✗ ') + amount,
     );
+    const share = linkShare(l, mine);
+    if (share !== undefined) label.append(s('tspan', { class: 'gift-share', 'data-share': share }, ` · ${t('gift.yourShare', { amount: money(share, currency) })}`));
     labels.append(label);
   }
   svg.append(bands);
@@ -329,7 +337,7 @@ export function drawDiagram(result: VerifyResult, currency: string, donationId: 
     cards.append(g);
   }
   svg.append(cards, labels);
-  const vertical = verticalPath(layout, linesFor, currency, facts, states, handlers, donationId);
+  const vertical = verticalPath(layout, linesFor, currency, facts, states, handlers, donationId, mine);
 
   return {
     svg,
@@ -348,11 +356,18 @@ export function drawDiagram(result: VerifyResult, currency: string, donationId: 
   };
 }
 
+/** The gift's share of a band (issue 15): of a flow, by its ends; of money left unspent, what the gift still has there. */
+function linkShare(l: Layout['links'][number], mine: GiftMarks | undefined): string | undefined {
+  if (!mine || l.kind === 'confirms') return undefined;
+  if (l.kind === 'unspent') return l.from.node ? mine.held.get(l.from.node.event) : undefined;
+  return l.from.node && l.to.node ? mine.flows.get(flowMark(l.from.node.event, l.to.node.event)) : undefined;
+}
+
 /** The card's words for a screen reader: type, amount, where to, state, verdict (no internal ids). */
 function ariaOf(ln: LNode, lines: CardLine[], currency: string, facts: BundleFacts, statusText: string): string {
   if (ln.kind === 'unspent') return `${t('diagram.unspent')}: ${money(ln.value!.toString(), currency)}. ${t('state.inFund', { fund: u(fundName(facts, ln.holder?.fund ?? '')) })}`;
   const n = ln.node!;
-  const words = lines.filter((l) => /c-sub|c-delivered|c-wait|c-back/.test(l.cls) && !/c-purpose/.test(l.cls)).map((l) => l.text).join(' ');
+  const words = lines.filter((l) => /c-sub|c-delivered|c-wait|c-back|c-gift/.test(l.cls) && !/c-purpose/.test(l.cls)).map((l) => l.text).join(' ');
   return t('diagram.nodeLabel', { type: nodeTypeName(n), amount: n.type === 'confirmation' ? '' : money(n.amount, currency), status: [words, statusText].filter(Boolean).join('. ') });
 }
 
@@ -370,6 +385,7 @@ function verticalPath(
   states: Map<string, StepState>,
   handlers: DiagramHandlers,
   donationId: string,
+  mine?: GiftMarks,
 ): { el: HTMLElement; byKey: Map<string, Element> } {
   const outs = new Map<LNode, typeof layout.links>();
   const hasParent = new Set<LNode>();
@@ -404,6 +420,7 @@ function verticalPath(
           'div',
           { class: `vlink vlink-${via.kind}${via.ok ? '' : ' bad'}`, 'aria-hidden': 'true' },
           via.kind === 'confirms' ? '⋮ ' + t('diagram.legend.confirms') : `↓ ${via.ok ? '' : '✗ '}${money(via.value?.toString() ?? '', currency)}`,
+          via.kind !== 'confirms' && linkShare(via, mine) !== undefined ? ` · ${t('gift.yourShare', { amount: money(linkShare(via, mine)!, currency) })}` : null,
         )
       : null;
     return h('li', { class: 'vstep' }, link, el);

@@ -15,6 +15,8 @@ import { rememberCheckpoint, resolveTrust, type Trust } from './trust.ts';
 import { askKey, trustPanel } from './trustpanel.ts';
 import { witnessBox, witnessOptions } from './witnesses.ts';
 import { documentBox } from './document.ts';
+import { GIFT_REF, giftMarks, giftPanel, giftShareOf, loadGift, type GiftMarks } from './gift.ts';
+import type { GiftResult } from '@cotc/verify';
 
 interface BundleEntry {
   index: number;
@@ -101,7 +103,8 @@ export async function donationView(main: HTMLElement, route: Route): Promise<voi
     ...witnessOptions(route.policy),
     logKey: trust.key,
     donation: id,
-    receiptSecret: route.secret || undefined,
+    // a gift's receipt opens its gift record (gift.ts), not the batch
+    receiptSecret: route.gift !== undefined ? undefined : route.secret || undefined,
     trusted: trust.trusted,
     consistency: (from, to) => consistencyProof(server, from, to),
   });
@@ -124,8 +127,35 @@ export async function donationView(main: HTMLElement, route: Route): Promise<voi
   // A wrong receipt secret is about the donor, not the path: its own calm state, never
   // "verification failed", when every step verified (issue 12).
   const pathProblems = result.problems.filter((p) => p.code !== 'receipt_mismatch');
+
+  // issue 15: a gift of this batch, verified against the bundle just verified.
+  let gift: GiftResult | undefined;
+  if (route.gift !== undefined) {
+    const ref = route.gift.toLowerCase();
+    if (!GIFT_REF.test(ref)) {
+      status.replaceWith(statusBox('failed', t('gift.status.notFound'), t('home.badGift')));
+      return;
+    }
+    if (result.ok) {
+      try {
+        gift = await loadGift(server, id, ref, bundle, route.secret || undefined);
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 404) status.replaceWith(statusBox('failed', t('gift.status.notFound'), t('gift.status.notFoundText', { gift: u(ref, 70), id: u(id) })));
+        else status.replaceWith(statusBox('error', t('status.error'), t('status.errorText', { reason: u((e as Error).message) })));
+        return;
+      }
+    }
+  }
+  const giftPath = gift ? gift.problems.filter((p) => p.code !== 'receipt_mismatch') : [];
+  const size = num(result.checkpoint?.size ?? 0);
   status.replaceWith(
-    result.ok
+    gift && giftPath.length
+      ? statusBox('failed', t('status.failed'), t('gift.status.failedText', { count: num(giftPath.length) }))
+      : gift && result.ok && gift.receipt === 'mismatch'
+        ? statusBox('mismatch', t('status.mismatch'), t('gift.receipt.mismatch'))
+        : gift && result.ok
+          ? statusBox('verified', t('status.verified'), t('gift.status.verifiedText', { size }))
+          : result.ok
       ? statusBox('verified', t('status.verified'), t('status.verifiedText', { size: num(result.checkpoint?.size ?? 0) }))
       : pathProblems.length === 0 && result.receipt === 'mismatch'
         ? statusBox('mismatch', t('status.mismatch'), t('status.mismatchText', { size: num(result.checkpoint?.size ?? 0) }))
@@ -135,12 +165,13 @@ export async function donationView(main: HTMLElement, route: Route): Promise<voi
   const facts = bundleFacts(bundle, result);
   const witnessed = witnessBox(result);
   if (witnessed) main.append(witnessed);
-  main.append(summary(result, currency, route, facts));
+  main.append(summary(result, currency, route, facts, gift));
+  if (gift) main.append(giftPanel(gift, facts, result.checkpoint?.size ?? 0));
   main.append(documentBox(result, (event) => event));
   const byOperator = operatorSignedBox(result, facts);
   if (byOperator) main.append(byOperator);
   if (pathProblems.length) main.append(problemList(pathProblems));
-  main.append(diagramSection(collapseMoves(withGlobalProblems(result)), currency, id, entries, facts));
+  main.append(diagramSection(collapseMoves(withGlobalProblems(result)), currency, id, entries, facts, gift ? giftMarks(gift) : undefined));
   main.append(trustPanel(route, trust, result, (bundle as { checkpoint?: unknown }).checkpoint));
 }
 
@@ -162,7 +193,7 @@ function withGlobalProblems(result: VerifyResult): VerifyResult {
   };
 }
 
-function summary(result: VerifyResult, currency: string, route: Route, facts: BundleFacts): HTMLElement {
+function summary(result: VerifyResult, currency: string, route: Route, facts: BundleFacts, gift?: GiftResult): HTMLElement {
   const sec = h('section', { class: 'panel summary', 'aria-label': t('donation.amount') });
   const d = result.donation;
   if (d) {
@@ -196,7 +227,7 @@ function summary(result: VerifyResult, currency: string, route: Route, facts: Bu
               ...row(t('donation.awaiting'), money(awaiting.toString(), currency), 'big st-wait', 'fact-awaiting'),
               ...row(t('donation.unspent'), money(unspent.toString(), currency), 'big', 'fact-unspent'),
             ]),
-        ...row(t('donation.channel'), u(d.channel)),
+        ...row(t('donation.channel'), channelText(d.channel)),
         ...row(t('donation.fund'), h('span', { title: u(d.fund) }, u(fundName(facts, d.fund)))),
         ...row(t('donation.org'), h('span', { title: u(d.org) }, u(orgName(facts, d.org)))),
         ...row(t('donation.time'), timeEl(d.time)),
@@ -206,8 +237,16 @@ function summary(result: VerifyResult, currency: string, route: Route, facts: Bu
     const purpose = facts.funds.get(d.fund)?.purpose;
     if (purpose) sec.append(h('p', { class: 'fund-purpose', id: 'fund-purpose' }, h('strong', {}, t('donation.fundPurpose')), ' ', u(purpose, 4000)));
   }
-  sec.append(receiptBox(result, route));
+  // a gift's receipt is answered in the gift panel; its form keeps the gift
+  if (route.gift === undefined) sec.append(receiptBox(result, route));
+  else if (!gift || gift.receipt !== 'matched') sec.append(receiptForm(route));
   return sec;
+}
+
+/** A batch's channel as the verifier gives it ("gift batch of N", issue 15) in the page's words. */
+function channelText(channel: string): string {
+  const m = /^gift batch of ([0-9]{1,9})$/.exec(channel);
+  return m ? t('gift.batchOf', { count: num(m[1]!) }) : u(channel);
 }
 
 function receiptBox(result: VerifyResult, route: Route): HTMLElement {
@@ -215,6 +254,12 @@ function receiptBox(result: VerifyResult, route: Route): HTMLElement {
   const box = h('div', { id: 'receipt', class: `receipt ${result.receipt === 'mismatch' ? 'bad' : 'none'}`, 'data-receipt': result.receipt ?? 'none' });
   if (result.receipt === 'mismatch') box.append(h('p', {}, h('span', { 'aria-hidden': 'true' }, '? '), t('receipt.mismatch')));
   else box.append(h('p', {}, t('receipt.notGiven')));
+  box.append(receiptForm(route));
+  return box;
+}
+
+/** The receipt form: only the fragment changes (never sent to a server); a gift's number stays in it. */
+function receiptForm(route: Route): HTMLElement {
   const input = h('input', { id: 'receipt-input', name: 'secret', type: 'text', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off' });
   const form = h(
     'form',
@@ -228,10 +273,12 @@ function receiptBox(result: VerifyResult, route: Route): HTMLElement {
     const secret = input.value.trim();
     if (!secret) return;
     // Only the fragment changes (never sent to a server); main.ts re-verifies on hashchange.
-    location.hash = `secret=${encodeURIComponent(secret)}`;
+    const q = new URLSearchParams();
+    if (route.gift !== undefined) q.set('gift', route.gift);
+    q.set('secret', secret);
+    location.hash = q.toString();
   });
-  box.append(form);
-  return box;
+  return form;
 }
 
 function problemList(problems: Problem[]): HTMLElement {
@@ -281,7 +328,7 @@ function operatorSignedBox(result: VerifyResult, facts: BundleFacts): HTMLElemen
   );
 }
 
-function diagramSection(result: VerifyResult, currency: string, id: string, entries: Map<number, BundleEntry>, facts: BundleFacts): HTMLElement {
+function diagramSection(result: VerifyResult, currency: string, id: string, entries: Map<number, BundleEntry>, facts: BundleFacts, mine?: GiftMarks): HTMLElement {
   const sec = h('section', { class: 'panel diagram-panel', 'aria-labelledby': 'diagram-title' });
   sec.append(
     h('h2', { id: 'diagram-title' }, t('diagram.title')),
@@ -321,13 +368,14 @@ function diagramSection(result: VerifyResult, currency: string, id: string, entr
       },
     },
     facts,
+    mine,
   );
   const scroller = h('div', { class: 'diagram-scroll wide-only', id: 'diagram' });
   scroller.append(diagram.svg);
   // Below 600 px the path is drawn top to bottom (app.css shows one or the other) and the
   // list is open: nothing scrolls sideways on a phone (issue 12).
   const vertical = h('div', { class: 'vdiagram narrow-only', id: 'vdiagram' }, diagram.vertical);
-  sec.append(scroller, vertical, details, pathList(result, currency, facts));
+  sec.append(scroller, vertical, details, pathList(result, currency, facts, mine));
   // Once in the document (text can be measured and the box has a width).
   queueMicrotask(() => {
     diagram.fit();
@@ -337,7 +385,7 @@ function diagramSection(result: VerifyResult, currency: string, id: string, entr
 }
 
 /** The path as a list, in words: open by default on a phone (issue 12). */
-function pathList(result: VerifyResult, currency: string, facts: BundleFacts): HTMLElement {
+function pathList(result: VerifyResult, currency: string, facts: BundleFacts, mine?: GiftMarks): HTMLElement {
   const d = h('details', { class: 'path-list', id: 'path-list', open: narrowScreen() }, h('summary', {}, t('list.title')));
   const states = stepStates(result);
   const ol = h('ol');
@@ -366,6 +414,7 @@ function pathList(result: VerifyResult, currency: string, facts: BundleFacts): H
         n.unspent && n.unspent !== '0' ? ` (${t('state.inFund', { fund: u(fundName(facts, n.fund ?? '')) })}: ${money(n.unspent, currency)})` : '',
         n.signer?.installedBy === 'operator' ? h('span', { class: 'operator-signed' }, ` ${t('diagram.operatorKey')}`) : null,
         what ? h('span', { class: `state ${what.cls}` }, ` ${what.text}`) : null,
+        mine ? giftLine(mine, n, result, currency) : null,
         ' ',
         h('span', { class: n.ok ? 'st-ok' : 'st-bad' }, st),
       ),
@@ -373,6 +422,12 @@ function pathList(result: VerifyResult, currency: string, facts: BundleFacts): H
   }
   d.append(ol);
   return d;
+}
+
+function giftLine(mine: GiftMarks, n: PageNode, result: VerifyResult, currency: string): HTMLElement | null {
+  const v = giftShareOf(mine, n.event, n.type, result.flows);
+  if (v === null) return null;
+  return h('span', { class: 'gift-share', 'data-share': v }, ` · ${n.type === 'gift.batch' ? t('gift.yourGift', { amount: money(v, currency) }) : t('gift.yourShare', { amount: money(v, currency) })}`);
 }
 
 function showDetails(box: HTMLElement, ln: LNode, result: VerifyResult, currency: string, entries: Map<number, BundleEntry>, facts: BundleFacts): void {

@@ -1,5 +1,6 @@
 // The home page: find a donation by id (and receipt secret); on the static verifier also
 // choose the ledger server and pin its log key.
+import { GIFT_REF } from './gift.ts';
 import { t } from '../strings.ts';
 import { getJson } from './api.ts';
 import { ID_RE, href, normalizeServer, setLastServer, type Route } from './config.ts';
@@ -48,17 +49,23 @@ export async function homeView(main: HTMLElement, route: Route): Promise<void> {
   const remembered = route.server ? serverLog(loadState(), route.server)?.record.logKey : undefined;
   const key = route.mode === 'static' ? field('key', t('home.key'), t('home.keyHint'), { value: route.pinnedKey ?? remembered ?? '' }) : null;
   const donation = field('donation-id', t('home.donation'), t('home.donationHint'), { required: 'true' });
+  const gift = field('gift-number', t('home.gift'), t('home.giftHint'), { inputmode: 'numeric' });
   const secret = field('receipt-secret', t('home.secret'), t('home.secretHint'), {});
   if (server) form.append(server.wrap);
   if (key) form.append(key.wrap);
-  form.append(donation.wrap, secret.wrap, h('button', { type: 'submit', class: 'primary' }, t('home.submit')));
+  form.append(donation.wrap, gift.wrap, secret.wrap, h('button', { type: 'submit', class: 'primary' }, t('home.submit')));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     let ok = true;
-    for (const f of [server, key, donation]) if (f) f.error.textContent = '';
+    for (const f of [server, key, donation, gift]) if (f) f.error.textContent = '';
     const id = donation.input.value.trim();
     if (!ID_RE.test(id)) {
       donation.error.textContent = t('home.badId');
+      ok = false;
+    }
+    const giftRef = gift.input.value.trim().toLowerCase();
+    if (giftRef && !GIFT_REF.test(giftRef)) {
+      gift.error.textContent = t('home.badGift');
       ok = false;
     }
     let srv = route.server;
@@ -84,7 +91,7 @@ export async function homeView(main: HTMLElement, route: Route): Promise<void> {
     }
     if (!ok) return;
     if (route.mode === 'static' && srv) setLastServer(srv);
-    location.href = href({ ...route, server: srv, pinnedKey: pinned }, { view: 'donation', donation: id, secret: secret.input.value.trim() || undefined });
+    location.href = href({ ...route, server: srv, pinnedKey: pinned }, { view: 'donation', donation: id, secret: secret.input.value.trim() || undefined, gift: giftRef || undefined });
   });
   main.append(form);
 
