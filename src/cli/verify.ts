@@ -21,7 +21,7 @@ import { ClientError, type LedgerClient } from '../client/client.ts';
 import { httpTileGetter } from '../client/tiles.ts';
 import { acceptLog, decideTrust, rememberCheckpoint, type TrustDecision } from '../client/logtrust.ts';
 import { client, formatAmount, jsonText, needId, say, usage, type Io } from './common.ts';
-import { needGiftIndex, verifyGiftStep } from './verify-gift.ts';
+import { needGiftIndex, verifyGiftStep, type GiftStepResult } from './verify-gift.ts';
 import { m } from './strings.ts';
 import { checkDocuments, documentLines, documentsJson, readDocuments, type DocumentCheck, type DocumentFile } from './documents.ts';
 import { loadState, saveState, StateFileError } from './statefile.ts';
@@ -204,8 +204,13 @@ export async function verifyCommand(donationId: string, o: VerifyCliOptions, io:
   if (tree && !o.json) io.out(tree.replace(/\n$/, ''));
 
   const problems: LineProblem[] = [...r.problems];
+  let gift: GiftStepResult | undefined;
   if (giftIndex !== undefined && r.ok && problems.length === 0) {
-    if (!(await verifyGiftStep(c, id, giftIndex, o.receipt, bundle, io))) return 1;
+    gift = await verifyGiftStep(c, id, giftIndex, o.receipt, bundle, io, o.json === true);
+    if (!gift.ok) {
+      if (o.json) io.out(jsonText({ ...resultJson(id, r, gift.problems, logKey, trusted), receipt: gift.receipt, gift: gift.json }));
+      return 1;
+    }
   }
   if (o.receipt !== undefined && giftIndex === undefined && r.receipt !== 'matched' && !problems.some((p) => p.code === 'receipt_mismatch')) {
     problems.push({ code: 'receipt_mismatch', message: m('verify.receiptMismatch', { id }) });
@@ -229,7 +234,7 @@ export async function verifyCommand(donationId: string, o: VerifyCliOptions, io:
   }
   const checks = checkDocuments(docs, r, true);
   if (o.json) {
-    io.out(jsonText({ ...resultJson(id, r, problems, logKey, trusted), ...(docs.length ? { documents: documentsJson(checks) } : {}) }));
+    io.out(jsonText({ ...resultJson(id, r, problems, logKey, trusted), ...(gift ? { receipt: gift.receipt, gift: gift.json } : {}), ...(docs.length ? { documents: documentsJson(checks) } : {}) }));
   } else {
     const byOperator = operatorSignedLine(r);
     if (byOperator) io.out(byOperator);

@@ -132,13 +132,44 @@ test('cotc verify <batch> --gift N --receipt SECRET: the nested proof and the sh
   };
   const ok = await run('3', secret(3));
   assert.is(ok.code, 0, ok.text);
-  assert.match(ok.text, /gift 3 of batch gfg-2020-12-31: 12 CNY/);
+  assert.match(ok.text, /gift 3 of batch gfg-2020-12-31: CNY 0\.12 \(steps-for-charity, steps:12000\)/);
+  assert.match(ok.text, /the gift record: hash [0-9a-f]{16}… holding CNY 0\.12/);
+  assert.match(ok.text, /= the batch's root [0-9a-f]{16}… and total CNY 0\.39 of 7 gifts, in log entry \d+, proven in the checkpoint/);
   assert.match(ok.text, /receipt matched: the gift is yours/);
-  assert.match(ok.text, /gfg-2020-12-31 → meals-1: \d+ of 25 CNY/);
+  assert.match(ok.text, /gfg-2020-12-31 → meals-1: CNY 0\.\d\d of CNY 0\.25/);
   const bad = await run('3', secret(4));
   assert.is(bad.code, 1);
   assert.match(bad.text, /FAILED: receipt_mismatch/);
   assert.is((await run('99')).code, 1);
+
+  // --json: one document, the gift's proof steps and shares in it (the same numbers verifyGift gives)
+  const json = async (gift: string, receipt: string) => {
+    const out: string[] = [];
+    const code = await verifyCommand(BATCH, { server: s.url, state, gift, receipt, json: true }, { out: (l) => out.push(l), err: () => {} });
+    assert.is(out.length, 1, out.join('\n'));
+    return { code, doc: JSON.parse(out[0]!) };
+  };
+  const j = await json('3', secret(3));
+  assert.is(j.code, 0);
+  assert.is(j.doc.verified, true);
+  assert.is(j.doc.receipt, 'matched');
+  assert.is(j.doc.gift.verified, true);
+  assert.equal(j.doc.gift.amount, { currency: 'CNY', value: '12' });
+  assert.is(j.doc.gift.count, 7);
+  assert.equal(j.doc.gift.total, { currency: 'CNY', value: '39' });
+  assert.is(j.doc.gift.steps[0].side, 'leaf');
+  const share = j.doc.gift.shares.find((x: { to: string }) => x.to === 'meals-1');
+  assert.is(share.value, '25');
+  const held = j.doc.gift.held.find((x: { event: string }) => x.event === BATCH);
+  assert.is(BigInt(share.share) + BigInt(held.share), 12n, 'spent + unspent = the gift');
+  const jb = await json('3', secret(4));
+  assert.is(jb.code, 1);
+  assert.is(jb.doc.verified, false);
+  assert.is(jb.doc.receipt, 'mismatch');
+  assert.is(jb.doc.problems[0].code, 'receipt_mismatch');
+  const jn = await json('99', secret(3));
+  assert.is(jn.code, 1);
+  assert.is(jn.doc.problems[0].code, 'not_in_log');
 });
 
 test('a refund of the whole batch while it is still whole', async () => {
