@@ -131,6 +131,17 @@ test('an event signed by a revoked key is revoked_key; swapped key records fail 
   assert.ok(codes(r2).includes('map_root_mismatch'));
 });
 
+test('a registration posted by an org that is not the operator is forbidden (by the proven roles)', async () => {
+  const s = await v2Story({ addedBy: true });
+  await s.log.batch([sev(s.orgs.charity2, 'org.register', { org: 'charity-friend', name: 'Friend', roles: ['charity'], keys: [v2org('charity-friend').verifierKey] }, 'reg-by-charity')], { forged: true });
+  const r = await verifyBundle(await s.log.bundle('d1'), { logKey: s.log.logKey, donation: 'd1', engine: 'noble' });
+  has(r, 'forbidden', 'org.register by a charity');
+  // The operator's own key changes, as entry N−1, are fine.
+  const s2 = await v2Story({ addedBy: true });
+  await s2.log.batch([sev(s2.log.operator, 'org.keys', { org: 'charity', add: [v2org('charity').verifierKey], revoke: [] }, 'op-adds-charity-key')]);
+  assert.equal((await verifyBundle(await s2.log.bundle('d1'), { logKey: s2.log.logKey, donation: 'd1', engine: 'noble' })).problems, []);
+});
+
 test('version and shape: unsupported_version, malformed_bundle, missing_state_root, proof codes', async () => {
   const b = bundles.d1!;
   assert.equal(codes(await check({ ...clone(b), version: 3 }, 'd1')), ['unsupported_version']);

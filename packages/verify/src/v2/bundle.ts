@@ -459,6 +459,19 @@ export async function verifyV2(bundle: Record<string, unknown>, opts: VerifyOpti
     }
   }
 
+  // Who may post registrations and key changes (DESIGN.md "Bodies"), by the proven roles:
+  // an org.register only the operator, an org.keys the org itself or the operator.
+  for (const e of v1Entries) {
+    const ev = e.event;
+    if (ev.type !== 'org.register' && ev.type !== 'org.keys') continue;
+    const subject = (ev.body as { org: string }).org;
+    if (ev.type === 'org.keys' && ev.org === subject) continue;
+    if (e.seq === 0 && ev.type === 'org.register' && subject === ev.org) continue; // the operator's own registration (DESIGN.md "The operator")
+    const r = rolesOf.get(ev.org);
+    if (r === undefined) add('forbidden', `${ev.id} (a ${ev.type} for ${subject}) is posted by ${ev.org}, and the bundle proves no roles of ${ev.org} (org/${ev.org})`, { index: e.seq, event: ev.id });
+    else if (!r.includes('operator')) add('forbidden', `${ev.id} (a ${ev.type} for ${subject}) is posted by ${ev.org}, which is not the operator`, { index: e.seq, event: ev.id });
+  }
+
   // Consistency with what this client saw before.
   const trusted = needTrusted(opts.trusted);
   if (cp !== null) problems.push(...(await checkConsistency(trusted, cp, opts.consistency)));
