@@ -70,9 +70,20 @@ export function verifyGift(input: GiftVerifyInput): GiftResult {
   const proven = (input.bundle.entries ?? []).find((e) => e.index === a.entry!.index);
   if (!proven || proven.data !== a.entry.data) return fail('batch_mismatch', `the gift answer's batch entry is not the entry ${String(a.entry.index)} the trace bundle proved`);
   const entries: Entry[] = [];
+  // Version 2 (docs/wire-format-2.md §11): an entry commits to its effects; the bundle's
+  // proven effects of this batch stand in for them (the units are this batch's only).
+  const v2 = (input.bundle as { version?: unknown }).version === 2;
+  const provenEffects = new Map<number, Array<{ i: number; e: Entry['effects'][number] }>>();
+  if (v2) {
+    for (const x of (input.bundle as { effects?: Array<{ index: number; effect: Entry['effects'][number]; proof: { index: number } }> }).effects ?? []) {
+      provenEffects.set(x.index, [...(provenEffects.get(x.index) ?? []), { i: x.proof.index, e: x.effect }]);
+    }
+  }
   for (const e of input.bundle.entries ?? []) {
     const parsed = fromBase64Entry(e.data);
-    if (parsed) entries.push(parsed);
+    if (!parsed) continue;
+    if (v2) parsed.effects = (provenEffects.get(parsed.seq) ?? []).sort((x, y) => x.i - y.i).map((y) => y.e);
+    entries.push(parsed);
   }
   const batchEntry = entries.find((e) => e.seq === a.entry!.index);
   if (!batchEntry || batchEntry.event.type !== 'gift.batch' || batchEntry.event.id !== input.batchId) {
