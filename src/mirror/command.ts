@@ -39,7 +39,7 @@ async function openView(dir: string, storeUrl: string | undefined): Promise<LogS
 }
 
 export function describePass(r: PassResult, out: string): string {
-  const what = r.size === r.from ? 'no new entries' : `entries ${r.from}..${r.size - 1}: ${r.tiles} tiles, ${r.records} fund/org records, ${r.bundles} trace bundles`;
+  const what = r.size === r.from ? 'no new entries' : `entries ${r.from}..${r.size - 1}: ${r.tiles} tiles, ${r.events} event files, ${r.records} fund/org records, ${r.bundles} trace bundles`;
   return `cotc mirror: ${out} at size ${r.size} (${what}; ${r.files} files, ${(r.bytes / 1024).toFixed(0)} KiB written in ${(r.ms / 1000).toFixed(2)} s)`;
 }
 

@@ -12,12 +12,17 @@
 //                                   name of the v1/donations/ directory)
 //   v1/donations/<id>/trace         GET /v1/donations/<id>/trace (one page: the whole bundle)
 //   v1/funds/<id>, v1/orgs/<id>     GET /v1/funds/:id, /v1/orgs/:id
+//   v1/events/<id>                  GET /v1/events/:id (the entry, its inclusion proof and a
+//                                   checkpoint: the one of the pass that first mirrored it)
 //   index.html, assets/…            the donor page (its 'server' build: same-origin reads)
 //   _errors/404.json                the house error body, for the server's 404s
 //
 // Incremental: OUT/.cotc-mirror/state.json remembers the size mirrored; a pass writes the
 // tiles and bundles the growth from that size to the head creates or widens (newTiles),
-// the fund and org records the new entries touch, and every trace bundle (each carries
+// the /v1/events files of the new entries (written once: an inclusion proof in a signed
+// checkpoint stays a proof, and the page's event search checks exactly that, so an event
+// file never needs the newer checkpoint), the fund and org records the new entries touch,
+// and every trace bundle (each carries
 // inclusion proofs against the one checkpoint: a bundle left at an older checkpoint would
 // read as a rollback to a client that saw the newer one). Files whose bytes are unchanged
 // are not rewritten. Every file is replaced atomically (atomic.ts). Order: tiles and
@@ -27,7 +32,7 @@
 // corresponding full tile is available"; clients fall back to the full tile).
 import fs from 'node:fs';
 import path from 'node:path';
-import { encodeEntryBundle, entriesPath, EntryTooLargeError, HASH_SIZE, hashTilePath, newTiles, parseCheckpoint, parseTilePath, tileWidthAt } from '@cotc/tlog';
+import { base64, encodeEntryBundle, entriesPath, EntryTooLargeError, HASH_SIZE, hashTilePath, newTiles, parseCheckpoint, parseTilePath, tileWidthAt } from '@cotc/tlog';
 import type { Envelope } from '@cotc/ledger';
 import { LogService } from '../log/service.ts';
 import { tracePage } from '../log/bundle.ts';
@@ -55,6 +60,8 @@ export interface PassResult {
   tiles: number;
   bundles: number;
   records: number;
+  /** /v1/events/<id> files written (one per new entry) */
+  events: number;
   /** entry bundles that could not be written (an entry too large), with why */
   skipped: string[];
   ms: number;
@@ -97,7 +104,7 @@ export async function mirrorPass(log: LogService, out: string, opts: MirrorOptio
   const { size, checkpoint } = log.head();
   if (size < state.size) throw new Error(`${out} holds ${state.size} entries of ${log.origin} but the store has ${size}: not the same log, or the store went back`);
   const from = state.size;
-  const res: PassResult = { from, size, files: 0, bytes: 0, tiles: 0, bundles: 0, records: 0, skipped: [], ms: 0 };
+  const res: PassResult = { from, size, files: 0, bytes: 0, tiles: 0, bundles: 0, records: 0, events: 0, skipped: [], ms: 0 };
   const skipped: Record<string, string> = { ...(state.skipped ?? {}) };
 
   if (opts.page) {
@@ -131,12 +138,16 @@ export async function mirrorPass(log: LogService, out: string, opts: MirrorOptio
       }
     }
 
-    // 2. Fund and org records the new entries touch.
+    // 2. Each new entry's /v1/events/<id> file, as the API answers it at this head; the fund
+    // and org records the new entries touch.
     const funds = new Set<string>();
     const orgs = new Set<string>();
     for (let at = from; at < size; at += PAGE) {
-      for (const data of await log.entries(at, Math.min(PAGE, size - at))) {
+      const page = await log.entries(at, Math.min(PAGE, size - at));
+      const proofs = await Promise.all(page.map((_, i) => log.proveInclusion(at + i, size)));
+      for (const [i, data] of page.entries()) {
         const ev = LogService.parseEntry(data).event as Envelope;
+        if (w.write(`v1/events/${ev.id}`, JSON.stringify({ entry: { index: at + i, data: base64(data) }, proof: proofs[i], checkpoint }))) res.events++;
         touched(ev, funds, orgs);
         if (ev.type === 'reversal') {
           const target = await log.entryOf((ev as Envelope<'reversal'>).body.event);

@@ -2,15 +2,17 @@
 // port with the config of src/mirror/nginx.ts) answers `cotc verify --server` and `cotc
 // audit --tiles` exactly as the API does, before and after the log grows (the second pass
 // incremental: full tiles untouched, consistency computed from the mirror's tiles), and the
-// donor page loads and verifies a donation from it in headless Chromium; a tampered tile
-// on the mirror is caught by the audit; the content types and caching headers are the API's.
+// donor page loads and verifies a donation from it in headless Chromium (and the log page's
+// event search, from the /v1/events files); a tampered tile on the mirror is caught by the
+// audit; the content types and caching headers are the API's; an event file is written once
+// and stays a proof (against the checkpoint of the pass that wrote it).
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hashTilePath, newTiles } from '@cotc/tlog';
+import { fromBase64, fromHex, hashTilePath, leafHash, newTiles, openNote, parseCheckpoint, verifyInclusion } from '@cotc/tlog';
 import { testServer, tempDir } from '../helpers/server.ts';
 import { cny, donor, ev, newOrg, sha, type Org } from '../helpers/events.ts';
 import { startNginx, type Nginx } from '../helpers/nginx.ts';
@@ -29,6 +31,18 @@ const charity = newOrg('mx-charity');
 const school = newOrg('mx-school');
 const auditor = newOrg('mx-auditor');
 const DONATION = 'mx-d7';
+let firstEvent = ''; // entry 0's id
+
+/** An event file's answer checked as the page's event search checks it: the checkpoint is
+ * signed by the log key, the entry is event `id`, and its inclusion proof leads to the root. */
+function provenEvent(answer: any, id: string): { index: number; size: number } {
+  const cp = parseCheckpoint(openNote(answer.checkpoint, [s.log.verifierKey]).text);
+  const bytes = fromBase64(answer.entry.data);
+  assert.is(JSON.parse(Buffer.from(bytes).toString('utf8')).event.id, id);
+  assert.is(answer.proof.size, cp.size);
+  assert.ok(verifyInclusion(leafHash(bytes), answer.entry.index, cp.size, answer.proof.hashes.map((h: string) => fromHex(h)), cp.root), `inclusion of ${id}`);
+  return { index: answer.entry.index, size: cp.size };
+}
 
 interface Run {
   code: number;
@@ -85,6 +99,7 @@ test.before(async () => {
     ok(await post(ev(auditor, 'confirmation', { disbursement: d.id, statement: '236 water filters installed', evidence: [{ sha256: sha('b'), name: 'photo.jpg' }] })));
     const b = await webBuild();
     page = { html: b.html, js: b.js, css: b.css, favicon: b.favicon };
+    firstEvent = JSON.parse(Buffer.from((await s.log.entries(0, 1))[0]!).toString('utf8')).event.id;
     out = path.join(work, 'out');
     const r = await mirrorPass(s.log, out, { page });
     assert.is(r.size, s.log.size);
@@ -112,7 +127,7 @@ test('nginx serves the API’s content types and the C2SP caching headers; 404s 
   assert.is(tile.headers.get('content-type'), 'application/octet-stream');
   assert.is(tile.headers.get('cache-control'), 'public, max-age=31536000, immutable');
   assert.equal(new Uint8Array(await tile.arrayBuffer()), new Uint8Array(await (await fetch(`${s.url}/tile/0/000`)).arrayBuffer()));
-  for (const p of ['/v1/log', `/v1/donations/${DONATION}/trace`, '/v1/funds/mx-water', '/v1/orgs/mx-school', '/v1/donations?limit=8']) {
+  for (const p of ['/v1/log', `/v1/events/${DONATION}`, `/v1/events/${firstEvent}`, `/v1/donations/${DONATION}/trace`, '/v1/funds/mx-water', '/v1/orgs/mx-school', '/v1/donations?limit=8']) {
     const r = await fetch(ngx.url + p);
     assert.is(r.status, 200, p);
     assert.match(r.headers.get('content-type') ?? '', /^application\/json/, p);
@@ -122,7 +137,7 @@ test('nginx serves the API’s content types and the C2SP caching headers; 404s 
     if (p.startsWith('/v1/donations?')) assert.equal(mine.donations.slice(0, 8), api.donations, p);
     else assert.equal(mine, api, p);
   }
-  for (const p of ['/v1/funds/nope', '/v1/donations/nope/trace', '/tile/0/999', '/.cotc-mirror/state.json']) {
+  for (const p of ['/v1/funds/nope', '/v1/events/nope', '/v1/donations/nope/trace', '/tile/0/999', '/.cotc-mirror/state.json']) {
     const r = await fetch(ngx.url + p);
     assert.is(r.status, 404, p);
     assert.is((await r.json()).error.code, 'not_found', p);
@@ -153,12 +168,26 @@ test('verify and audit --tiles: the mirror answers as the API; after growth the 
   const before = s.log.size;
   const fullTile = path.join(out, hashTilePath(0, 0));
   const st0 = fs.statSync(fullTile);
+  const eventFile = path.join(out, 'v1/events', DONATION);
+  const ev0 = fs.statSync(eventFile);
   await donations(40);
-  ok(await post(ev(charity, 'transfer', { from: 'mx-water', to: 'mx-school', amount: cny(700), memo: 'second grant' })));
+  const grant = ev(charity, 'transfer', { from: 'mx-water', to: 'mx-school', amount: cny(700), memo: 'second grant' });
+  ok(await post(grant));
   const r2 = await mirrorPass(s.log, out, { page });
   assert.is(r2.from, before);
   assert.is(r2.size, s.log.size);
   assert.is(r2.tiles, newTiles(before, s.log.size).length);
+  // One event file per new entry; the old ones are not rewritten and still prove their
+  // event, at the first pass's checkpoint; a new one is the API's answer at this head.
+  assert.is(r2.events, s.log.size - before);
+  const ev1 = fs.statSync(eventFile);
+  assert.is(ev1.ino, ev0.ino, 'an event file is written once');
+  assert.is(ev1.mtimeMs, ev0.mtimeMs);
+  const old = await (await fetch(`${ngx.url}/v1/events/${DONATION}`)).json();
+  assert.is(provenEvent(old, DONATION).size, before);
+  const fresh = await (await fetch(`${ngx.url}/v1/events/${grant.id}`)).json();
+  assert.equal(provenEvent(fresh, grant.id), { index: s.log.size - 1, size: s.log.size });
+  assert.equal(fresh, await (await fetch(`${s.url}/v1/events/${grant.id}`)).json());
   const st1 = fs.statSync(fullTile);
   assert.is(st1.ino, st0.ino, 'a full tile is never rewritten');
   assert.is(st1.mtimeMs, st0.mtimeMs);
@@ -215,6 +244,13 @@ test('the donor page from nginx loads and verifies a donation, and again after t
     // The mirror has no proof endpoint (404, which Chromium logs): the proof came from tiles.
     assert.ok(asked.includes('/v1/proofs/consistency'), asked.join(' '));
     assert.ok(asked.some((p) => p.startsWith('/tile/')), asked.join(' '));
+    // The log page's event search reads /v1/events/<id> and checks its proof.
+    await tab.goto(`${ngx.url}/log`);
+    await tab.fill('#event-id', DONATION);
+    await tab.click('form[role="search"] button[type="submit"]');
+    await tab.waitForSelector('[data-proven]', { timeout: 30_000 });
+    assert.is(await tab.getAttribute('[data-proven]', 'data-proven'), 'true', (await tab.textContent('main')) ?? '');
+    assert.ok(asked.includes(`/v1/events/${DONATION}`), asked.join(' '));
     assert.equal(errors.filter((e) => !/status of 404 \(Not Found\)/.test(e)), []);
   } finally {
     await ctx.close();
