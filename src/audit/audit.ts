@@ -16,6 +16,7 @@ import path from 'node:path';
 import { VerifyPool } from '../crypto/verify-pool.ts';
 import { leafHashNode } from './entry-check.ts';
 import { DiskReplay } from './replay.ts';
+import { BatchFileCheck, type BatchFilesReport } from './batches.ts';
 import { SavedState, SavedStateError, savedStateDir, type VerifiedCheckpoint } from './saved-state.ts';
 
 export interface AuditSource {
@@ -76,6 +77,8 @@ export interface AuditResult {
   operatorSigned: OperatorSigned[];
   /** who of the witness policy cosigned the checkpoint (with a policy) */
   witnesses?: WitnessReport;
+  /** the gift batch files checked against their batch events (with AuditOptions.batchFiles) */
+  batchFiles?: BatchFilesReport;
 }
 
 const ORG_KEYS = new TextEncoder().encode('"type":"org.keys"');
@@ -149,6 +152,9 @@ export interface AuditOptions {
   cacheRecords?: number;
   /** What the audit says as it goes (resuming, why not). */
   onNote?: (line: string) => void;
+  /** A directory holding batches/ (issue 15, ./batches.ts): the gift batch files of the
+   * batches this audit replays are rebuilt and checked against their roots and totals. */
+  batchFiles?: string;
 }
 
 export interface ResumeInfo {
@@ -160,8 +166,20 @@ export interface ResumeInfo {
   savedAt: string;
 }
 
-export async function audit(src: AuditSource, opts: AuditOptions): Promise<AuditResult> {
+export async function audit(source: AuditSource, opts: AuditOptions): Promise<AuditResult> {
   const t0 = performance.now();
+  const batchCheck = opts.batchFiles !== undefined ? new BatchFileCheck(opts.batchFiles) : null;
+  let batchReport: BatchFilesReport | undefined;
+  // With batch files, each page read is also seen by the batch check (a tap, no second read).
+  const src: AuditSource = batchCheck
+    ? Object.assign(Object.create(source) as AuditSource, {
+        entries: async (start: number, limit: number) => {
+          const page = await source.entries(start, limit);
+          batchCheck.see(start, page);
+          return page;
+        },
+      })
+    : source;
   const problems: AuditProblem[] = [];
   let watch = new OperatorKeyWatch();
   let witnessReport: WitnessReport | undefined;
@@ -180,6 +198,7 @@ export async function audit(src: AuditSource, opts: AuditOptions): Promise<Audit
     operatorSigned: watch.found,
     ...(witnessReport ? { witnesses: witnessReport } : {}),
     ...(resumed ? { resumed } : {}),
+    ...(batchReport ? { batchFiles: batchReport } : {}),
   });
   let text: string;
   let cp: Checkpoint;
@@ -333,6 +352,11 @@ export async function audit(src: AuditSource, opts: AuditOptions): Promise<Audit
       problems.push({ seq: cp.size - 1, check: 'root', message: `the replayed root ${root} differs from the checkpoint's ${hex(cp.root)}` });
     }
     if (src.stateRecords) await compareState(saved.records(), src.stateRecords(), problems);
+    if (batchCheck) {
+      const b = batchCheck.check(rp.size);
+      problems.push(...b.problems);
+      batchReport = b.report;
+    }
     if (problems.length === 0) await rp.verified(cp.size, hex(cp.root));
     return done(rp.size, { size: cp.size, root: hex(cp.root), text });
   } finally {

@@ -57,6 +57,8 @@ export interface AuditCliOptions {
   verifyThreads?: number;
   /** print one JSON document (README "The CLI", "--json") instead of the lines */
   json?: boolean;
+  /** a directory holding batches/ (issue 15): the gift batch files to check; default the --data DIR */
+  batches?: string;
 }
 
 /** LevelDB allows one process per store: its lock is held by a running server. */
@@ -100,6 +102,7 @@ export function auditJson(id: string, r: AuditResult | undefined, problems: Audi
     problems: problems.map((p) => ({ ...(p.seq !== undefined ? { seq: p.seq } : {}), check: p.check, message: p.message })),
     operatorSigned: r?.operatorSigned ?? [],
     ...(r?.witnesses ? { witnesses: { ok: r.witnesses.ok, quorum: r.witnesses.quorum, cosigners: r.witnesses.cosigners.map((c) => c.name) } } : {}),
+    ...(r?.batchFiles ? { batchFiles: { batches: r.batchFiles.batches, checked: r.batchFiles.checked, gifts: r.batchFiles.gifts, missing: r.batchFiles.missing.slice(0, 100) } } : {}),
   };
 }
 
@@ -254,6 +257,15 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
     trusted = decision.checkpoint;
   }
 
+  // Gift batch files (src/audit/batches.ts): --batches DIR, else the data directory's own.
+  let batchFiles: string | undefined;
+  if (o.batches !== undefined) {
+    batchFiles = path.resolve(o.batches);
+    if (!fs.existsSync(path.join(batchFiles, 'batches'))) {
+      err(`cotc audit: ${m('audit.noBatchDir', { dir: batchFiles })}`);
+      return 2;
+    }
+  } else if (o.data !== undefined) batchFiles = path.resolve(o.data);
   const progress = o.json ? null : entriesProgress(err);
   try {
     let r: AuditResult;
@@ -267,6 +279,7 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
         fromScratch: o.fromScratch === true,
         verifyThreads: o.verifyThreads,
         pageSize: o.data || o.store ? 4000 : 1000,
+        ...(batchFiles !== undefined ? { batchFiles } : {}),
         onNote: (l) => {
           progress?.stop();
           // With --json, stdout holds only the document.
@@ -306,6 +319,8 @@ export async function auditCommand(o: AuditCliOptions, rawOut = console.log, raw
         trusted ? m('audit.consistent', { size: trusted.size }) : '',
         r.operatorSigned.length ? m('audit.operatorCount', { n: r.operatorSigned.length }) : '',
         r.witnesses ? `; ${witnessedWords(r.witnesses)}` : '',
+        r.batchFiles && r.batchFiles.batches > 0 ? m('audit.batchFiles', { checked: r.batchFiles.checked, batches: r.batchFiles.batches, gifts: r.batchFiles.gifts }) : '',
+        r.batchFiles && r.batchFiles.missing.length > 0 ? m('audit.batchMissing', { n: r.batchFiles.missing.length }) : '',
       ].join('');
       const what = r.resumed
         ? m(r.resumed.verified ? 'audit.resumedVerified' : 'audit.resumed', { n: r.replayed, seconds: r.seconds.toFixed(1), from: r.resumed.from, at: r.resumed.verified?.at ?? '' })

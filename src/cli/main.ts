@@ -131,6 +131,7 @@ program
   .option('--data <dir>', 'audit a data directory (the server must be stopped)')
   .option('--tiles <url>', "audit a log from its C2SP tlog-tiles alone (checkpoint, entry bundles, hash tiles): the API's or a static mirror's")
   .option('--store <url>', 'audit a store: a LevelDB directory or postgres://USER@HOST:PORT/DB (with --data DIR, the log key is read from DIR/log.key; else --log-key or the one remembered)')
+  .option('--batches <dir>', 'a directory holding batches/ (a copy of a server\'s gift batch files): each held file is rebuilt and checked against its batch\'s root, count and total (default with --data: DIR\'s own)')
   .option('--state <file>', 'where to remember the last checkpoint seen', defaultStatePath())
   .option('--log-key <key>', 'the log verifier key to trust (default: remembered, or trust on first use)')
   .option('--no-signatures', 'skip signature checks (measurement only)')
