@@ -190,6 +190,34 @@ test('v2 trace pages merge into the bundle (effects and state carried along) and
   assert.equal(single, b);
 });
 
+test('hostile v2 bundles: any value anywhere replaced by any JSON never throws, and never verifies', async () => {
+  const b = bundles.d1!;
+  // Every path to a value in the bundle (objects and arrays), to pick one and replace it.
+  const paths: Array<Array<string | number>> = [];
+  const walk = (x: unknown, p: Array<string | number>) => {
+    if (p.length) paths.push(p);
+    if (Array.isArray(x)) x.forEach((y, i) => walk(y, [...p, i]));
+    else if (x && typeof x === 'object') for (const [k, y] of Object.entries(x)) walk(y, [...p, k]);
+  };
+  walk(b, []);
+  await fc.assert(
+    fc.asyncProperty(fc.nat(), fc.jsonValue({ maxDepth: 2 }), async (n, value) => {
+      const p = paths[n % paths.length]!;
+      const x = clone(b) as unknown as Record<string | number, unknown>;
+      let at = x as Record<string | number, unknown>;
+      for (const k of p.slice(0, -1)) at = at[k] as Record<string | number, unknown>;
+      const before = JSON.stringify(at[p[p.length - 1]!]);
+      if (JSON.stringify(value) === before) return;
+      at[p[p.length - 1]!] = value;
+      const r = await check(x, 'd1');
+      // A changed checkpoint note may still carry the log's signature only if unchanged; anything else must fail.
+      assert.not.ok(r.ok, `replacing ${JSON.stringify(p)} by ${JSON.stringify(value).slice(0, 80)} still verifies`);
+      assert.ok(r.problems.length > 0);
+    }),
+    { numRuns: Number(process.env.FC_RUNS ?? 300) },
+  );
+});
+
 // --- Random ledgers (fast-check): every omission reported, every time.
 
 type Op = { kind: number; a: number; b: number; frac: number; batch: boolean };
