@@ -186,6 +186,11 @@ test('v2 trace pages merge into the bundle (effects and state carried along) and
   assert.equal(fetched, merged);
   const mixed = mergeTracePages([pages[0], { ...pages[1], version: 1 }]);
   assert.ok(isProblem(mixed) && mixed.code === 'bad_pages');
+  // The server's way: effects and state only on the last page.
+  const lastOnly = mergeTracePages([{ version: 2, checkpoint: b.checkpoint, entries: first, page: { next: 'c1' } }, { ...pages[1], effects: b.effects }]);
+  assert.ok((await check(lastOnly, 'd1')).ok);
+  const noLists = mergeTracePages([{ version: 2, checkpoint: b.checkpoint, entries: b.entries, trace: b.trace }]);
+  assert.ok(isProblem(noLists) && noLists.code === 'malformed_bundle');
   const single = mergeTracePages([b]);
   assert.equal(single, b);
 });

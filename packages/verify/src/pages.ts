@@ -9,8 +9,8 @@
 // mergeTracePages joins pages into the one bundle verifyBundle checks; fetchTraceBundle
 // follows the cursors, bounded. A single page without `page` is an ordinary bundle.
 // Version 2 (docs/wire-format-2.md §11): every page is a version-2 bundle object, all pages
-// of one version; each page also carries `effects` and `state` lists (possibly empty: the
-// effects of its own entries, and any of the state proofs), concatenated in page order.
+// of one version; the last page carries `effects` and `state` (with the trace); an earlier
+// page may carry them too (its lists are concatenated in page order) or leave them out.
 import { isPlainObject } from '@cotc/ledger';
 import { MAX_BUNDLE_ENTRIES } from './bundle.ts';
 import type { Problem } from './types.ts';
@@ -78,7 +78,11 @@ class Merger {
     this.version = p.version;
     if (typeof p.checkpoint !== 'string') return problem('malformed_bundle', `page ${i + 1} has no checkpoint note`);
     if (!Array.isArray(p.entries)) return problem('malformed_bundle', `page ${i + 1} has no list of entries`);
-    if (p.version === 2 && (!Array.isArray(p.effects) || !Array.isArray(p.state))) return problem('malformed_bundle', `page ${i + 1} has no lists of effects and state proofs (version 2)`);
+    // v2: effects and state ride on the last page (with the trace); a page may carry them
+    // earlier too (concatenated in order); absent on a page that more pages follow is none.
+    if (p.version === 2 && (p.effects !== undefined || p.state !== undefined || nextOf(p, i) === null) && (!Array.isArray(p.effects) || !Array.isArray(p.state))) {
+      return problem('malformed_bundle', `page ${i + 1} has no lists of effects and state proofs (version 2)`);
+    }
     if (this.checkpoint === undefined) this.checkpoint = p.checkpoint;
     else if (p.checkpoint !== this.checkpoint) {
       return problem('bad_pages', `page ${i + 1} carries another checkpoint than page 1: the pages are not of one tree`);
@@ -104,11 +108,11 @@ class Merger {
     }
     this.lastIndex = max;
     if (p.version === 2) {
-      if (this.effects.length + (p.effects as unknown[]).length > MAX_BUNDLE_ENTRIES * 16 || this.state.length + (p.state as unknown[]).length > MAX_BUNDLE_ENTRIES * 16) {
+      if (this.effects.length + ((p.effects as unknown[] | undefined)?.length ?? 0) > MAX_BUNDLE_ENTRIES * 16 || this.state.length + ((p.state as unknown[] | undefined)?.length ?? 0) > MAX_BUNDLE_ENTRIES * 16) {
         return problem('malformed_bundle', 'the pages hold more effects or state proofs than a bundle can prove');
       }
-      for (const x of p.effects as unknown[]) this.effects.push(x);
-      for (const x of p.state as unknown[]) this.state.push(x);
+      for (const x of (p.effects as unknown[] | undefined) ?? []) this.effects.push(x);
+      for (const x of (p.state as unknown[] | undefined) ?? []) this.state.push(x);
     }
     if (next === null) {
       this.trace = p.trace;
