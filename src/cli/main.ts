@@ -1,12 +1,10 @@
 // `pnpm cotc <command>`: the CLI of DESIGN.md "The CLI". Exit codes: 0 success, 1 a check
 // failed, 2 usage or network error.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { CliError, commaList, DEFAULT_SERVER, jsonText, repeatable, safeLines, stdio } from './common.ts';
 import { defaultStatePath } from './statefile.ts';
 import { interruptible, stopOnSignal } from './shutdown.ts';
-import { m } from './strings.ts';
-
-const JSON_HELP = 'print the result as one JSON document on stdout (README "The CLI", "--json")';
+import { m, type CliMessageId } from './strings.ts';
 
 /**
  * Another spelling of an option (issue 12 item 11, "option names consistent across
@@ -33,24 +31,46 @@ function alias(cmd: Command, flags: string, to: string, { required, parser }: { 
 
 
 const program = new Command();
-program.name('cotc').description('Charities on the Chain: a verifiable ledger of donation money').exitOverride();
+// commander's own words in --help (its titles, the help option and command, "default:") in
+// the CLI's language too; set before any command is made, as commands inherit them.
+// Its titles ('Usage:', 'Options:', 'Commands:', 'Arguments:', 'Global Options:') by first word.
+const HELP_TITLES: Record<string, CliMessageId> = {
+  'Usage:': 'help.title.usage',
+  'Options:': 'help.title.options',
+  'Commands:': 'help.title.commands',
+  'Arguments:': 'help.title.arguments',
+  Global: 'help.title.global',
+};
+program
+  .helpOption('-h, --help', m('help.help'))
+  .helpCommand('help [command]', m('help.help'))
+  .configureHelp({
+    styleTitle: (title: string) => {
+      const id = HELP_TITLES[title.split(' ')[0]!];
+      return id ? m(id) : title;
+    },
+    optionDescription(option: Option): string {
+      return Help.prototype.optionDescription.call(this, option).replace(/([(,] ?)default: /, `$1${m('help.default')}: `);
+    },
+  });
+program.name('cotc').description(m('help.cotc')).exitOverride();
 
 program
   .command('serve')
-  .description('serve the ledger over HTTP on an embedded LevelDB under --data')
-  .option('--data <dir>', 'data directory (created with its keys and entry 0 on first start)', './data')
-  .option('--port <n>', 'port', '8080')
-  .option('--host <h>', 'host to listen on', '127.0.0.1')
-  .option('--demo', 'when --data does not exist yet, first fill it with the demo story (see `demo`); with no --witness, also run two local witnesses')
-  .option('--donations <n>', 'with --demo: the number of donations of the demo story (100 to 1000000; default 3000)')
-  .option('--origin <name>', "the new log's name (its checkpoint origin), set at first start only; default <hostname>/cotc (with --demo: <hostname>/cotc-demo)")
-  .option('--witness <url=vkey>', 'a witness to push checkpoints to: its add-checkpoint URL prefix = its cosignature verifier key (repeatable)', repeatable)
-  .option('--quorum <k>', 'cosignatures needed before a checkpoint is published (default: all witnesses)')
-  .option('--checkpoint-interval <seconds>', 'how often a checkpoint is pushed to the witnesses', '10')
-  .option('--verify-store', "check every LevelDB file's CRCs before serving (time grows with the store, ~6 s/GiB; `audit --data` always does)")
-  .option('--store <url>', 'where the log is stored: a LevelDB directory or postgres://USER@HOST:PORT/DB (--data then holds only the key files; on PostgreSQL any number of servers share one database, one sequences); default LevelDB under --data')
-  .option('--store-read <url>', 'with --store: a streaming replica of it that this server reads from while another one sequences')
-  .option('--json', 'print one JSON line once serving (url, origin, size, key, key files) instead of the lines')
+  .description(m('help.serve'))
+  .option('--data <dir>', m('help.serve.data'), './data')
+  .option('--port <n>', m('help.serve.port'), '8080')
+  .option('--host <h>', m('help.serve.host'), '127.0.0.1')
+  .option('--demo', m('help.serve.demo'))
+  .option('--donations <n>', m('help.serve.donations'))
+  .option('--origin <name>', m('help.serve.origin'))
+  .option('--witness <url=vkey>', m('help.serve.witness'), repeatable)
+  .option('--quorum <k>', m('help.serve.quorum'))
+  .option('--checkpoint-interval <seconds>', m('help.serve.checkpoint-interval'), '10')
+  .option('--verify-store', m('help.serve.verify-store'))
+  .option('--store <url>', m('help.serve.store'))
+  .option('--store-read <url>', m('help.serve.store-read'))
+  .option('--json', m('help.serve.json'))
   .action(async (o: { data: string; port: string; host: string; demo?: boolean; donations?: string; witness?: string[]; quorum?: string; checkpointInterval: string; origin?: string; verifyStore?: boolean; store?: string; storeRead?: string; json?: boolean }) => {
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) usage(m('common.notPort', { option: '--port', value: o.port }));
@@ -109,8 +129,8 @@ program
 
 program
   .command('migrate')
-  .description("bring a PostgreSQL store's schema to this version of cotc (serve also does it at start); a newer schema is refused")
-  .requiredOption('--store <url>', 'postgres://USER@HOST:PORT/DB')
+  .description(m('help.migrate'))
+  .requiredOption('--store <url>', m('help.migrate.store'))
   .action(async (o: { store: string }) => {
     const { PgStore } = await import('../storage/postgres.ts');
     let store;
@@ -126,28 +146,28 @@ program
 
 program
   .command('audit')
-  .description('replay the log and check it (from where the last clean audit of it stopped, else entry 0); exit 0 clean, 1 problem found, 2 usage or network error')
-  .option('--server <url>', 'audit a server')
-  .option('--data <dir>', 'audit a data directory (the server must be stopped)')
-  .option('--tiles <url>', "audit a log from its C2SP tlog-tiles alone (checkpoint, entry bundles, hash tiles): the API's or a static mirror's")
-  .option('--store <url>', 'audit a store: a LevelDB directory or postgres://USER@HOST:PORT/DB (with --data DIR, the log key is read from DIR/log.key; else --log-key or the one remembered)')
-  .option('--batches <dir>', 'a directory holding batches/ (a copy of a server\'s gift batch files): each held file is rebuilt and checked against its batch\'s root, count and total (default with --data: DIR\'s own)')
-  .option('--state <file>', 'where to remember the last checkpoint seen', defaultStatePath())
-  .option('--log-key <key>', 'the log verifier key to trust (default: remembered, or trust on first use)')
-  .option('--no-signatures', 'skip signature checks (measurement only)')
-  .option('--from-scratch', 'forget the replayed state saved by the last audit of this log and replay from entry 0')
-  .option('--audit-state <dir>', 'where the replayed state of each log is saved, to resume from (default: beside --state, in audit/)')
-  .option('--witness <vkey>', 'a witness\'s verifier key: the checkpoint must be cosigned by --quorum of them (repeatable)', repeatable)
-  .option('--quorum <k>', 'how many of the --witness keys must have cosigned (default: all)')
-  .option('--witness-policy <file>', 'a witness policy file: {"quorum": K, "witnesses": [vkey…]} (instead of --witness/--quorum)')
-  .option('--replace-log-key', 'trust --log-key (or the log\'s key) even when another key is remembered for this log; forgets its remembered checkpoint')
-  .option('--follow', 'keep following --server, replaying each new entry; exit 1 at the first problem (a monitor)')
-  .option('--interval <seconds>', 'with --follow: how often to read the log\'s checkpoint', '10')
-  .option('--witness-key <file>', 'with --follow: cosign (as a C2SP witness, served on --port) only checkpoints fully replayed; the key file is created with --witness-name')
-  .option('--witness-name <name>', 'with --witness-key: the witness name of a new key')
-  .option('--port <n>', 'with --witness-key: the port its add-checkpoint listens on', '7381')
-  .option('--host <h>', 'with --witness-key: the host it listens on', '127.0.0.1')
-  .option('--json', JSON_HELP)
+  .description(m('help.audit'))
+  .option('--server <url>', m('help.audit.server'))
+  .option('--data <dir>', m('help.audit.data'))
+  .option('--tiles <url>', m('help.audit.tiles'))
+  .option('--store <url>', m('help.audit.store'))
+  .option('--batches <dir>', m('help.audit.batches'))
+  .option('--state <file>', m('help.audit.state'), defaultStatePath())
+  .option('--log-key <key>', m('help.audit.log-key'))
+  .option('--no-signatures', m('help.audit.no-signatures'))
+  .option('--from-scratch', m('help.audit.from-scratch'))
+  .option('--audit-state <dir>', m('help.audit.audit-state'))
+  .option('--witness <vkey>', m('help.audit.witness'), repeatable)
+  .option('--quorum <k>', m('help.audit.quorum'))
+  .option('--witness-policy <file>', m('help.audit.witness-policy'))
+  .option('--replace-log-key', m('help.audit.replace-log-key'))
+  .option('--follow', m('help.audit.follow'))
+  .option('--interval <seconds>', m('help.audit.interval'), '10')
+  .option('--witness-key <file>', m('help.audit.witness-key'))
+  .option('--witness-name <name>', m('help.audit.witness-name'))
+  .option('--port <n>', m('help.audit.port'), '7381')
+  .option('--host <h>', m('help.audit.host'), '127.0.0.1')
+  .option('--json', m('help.audit.json'))
   .action(async (o: { server?: string; data?: string; tiles?: string; store?: string; state: string; logKey?: string; signatures: boolean; replaceLogKey?: boolean; follow?: boolean; json?: boolean }) => {
     if (o.follow) {
       const { monitorCommand } = await import('../witness/monitor.ts');
@@ -161,13 +181,13 @@ program
 
 program
   .command('demo')
-  .description('create a new data directory holding a demo ledger: the 2020 story of small donations through an e-commerce platform')
-  .option('--data <dir>', 'data directory to create (refused if it already holds a ledger)', './data')
-  .option('--donations <n>', 'number of donations (100 to 1000000)', '3000')
-  .option('--gifts <n>', 'micro-donations posted in gift batches, Goods for Good and Steps for Charity days (0 to 20000000; 1000000 makes the seed\'s scale)', '1000')
-  .option('--seed <n>', 'seed of the story: the same seed gives the same events and receipt secrets', '2020')
-  .option('--store <url>', 'where the log is stored, an empty LevelDB directory or postgres://USER@HOST:PORT/DB (default: DIR/store; DIR then holds only the key files)')
-  .option('--json', JSON_HELP)
+  .description(m('help.demo'))
+  .option('--data <dir>', m('help.demo.data'), './data')
+  .option('--donations <n>', m('help.demo.donations'), '3000')
+  .option('--gifts <n>', m('help.demo.gifts'), '1000')
+  .option('--seed <n>', m('help.demo.seed'), '2020')
+  .option('--store <url>', m('help.demo.store'))
+  .option('--json', m('help.audit.json'))
   .action(async (o: { data: string; donations: string; gifts: string; seed: string; json?: boolean; store?: string }) => {
     interruptible();
     const { createDemo, MIN_DONATIONS, MAX_DONATIONS, MAX_GIFTS_DEMO } = await import('../demo/demo.ts');
@@ -193,28 +213,28 @@ program
 
 program
   .command('keygen')
-  .description('generate an Ed25519 signed-note key pair: the signer key goes to a new file (mode 600), the verifier key is printed')
-  .requiredOption('--name <name>', 'the key name: an org id for an org key')
-  .option('--out <file>', 'where to write the signer key (default ./NAME.key); never overwritten')
-  .option('--json', JSON_HELP)
+  .description(m('help.keygen'))
+  .requiredOption('--name <name>', m('help.keygen.name'))
+  .option('--out <file>', m('help.keygen.out'))
+  .option('--json', m('help.audit.json'))
   .action(async (o: { name: string; out?: string; json?: boolean }) => {
     const { keygenCommand } = await import('./keygen.ts');
     process.exitCode = keygenCommand(o, stdio);
   });
 
-const org = program.command('org').description('register organisations (operator) and change their keys');
+const org = program.command('org').description(m('help.org'));
 
 const orgRegister = org
   .command('register')
-  .description('register an organisation: an org.register event signed with DIR/operator.key, posted to --server (the server of that data directory)')
-  .option('--data <dir>', 'the data directory holding operator.key', './data')
-  .requiredOption('--id <id>', 'the new org id')
-  .requiredOption('--name <name>', 'the org name')
-  .requiredOption('--role <roles>', 'role(s), comma-separated or repeated: operator, platform, charity, payee, auditor', commaList)
-  .option('--verifier-key <keys>', 'verifier key(s) of the org (named by its id; what keygen prints), comma-separated or repeated', commaList)
-  .option('--server <url>', 'the ledger server', DEFAULT_SERVER)
-  .option('--event-id <id>', 'the event id (default: a fresh random one)')
-  .option('--json', JSON_HELP);
+  .description(m('help.register'))
+  .option('--data <dir>', m('help.register.data'), './data')
+  .requiredOption('--id <id>', m('help.register.id'))
+  .requiredOption('--name <name>', m('help.register.name'))
+  .requiredOption('--role <roles>', m('help.register.role'), commaList)
+  .option('--verifier-key <keys>', m('help.register.verifier-key'), commaList)
+  .option('--server <url>', m('help.register.server'), DEFAULT_SERVER)
+  .option('--event-id <id>', m('help.register.event-id'))
+  .option('--json', m('help.audit.json'));
 alias(orgRegister, '--key <keys>', 'verifierKey', { required: '--verifier-key <keys>', parser: commaList });
 orgRegister.action(async (o: { data: string; id: string; name: string; role: string[]; verifierKey: string[]; server: string; eventId?: string; json?: boolean }) => {
     const { orgRegisterCommand } = await import('./org.ts');
@@ -223,14 +243,14 @@ orgRegister.action(async (o: { data: string; id: string; name: string; role: str
 
 const orgKeys = org
   .command('keys')
-  .description('add or revoke keys of an org: an org.keys event signed by that org\'s key (or the operator\'s)')
-  .option('--key <file>', 'signer key file of the org (or of the operator), mode 600')
-  .requiredOption('--org <id>', 'the org whose keys change')
-  .option('--add <keys>', 'verifier key(s) to add, comma-separated or repeated', commaList)
-  .option('--revoke <keys>', 'verifier key(s) to revoke, comma-separated or repeated', commaList)
-  .option('--server <url>', 'the ledger server', DEFAULT_SERVER)
-  .option('--event-id <id>', 'the event id (default: a fresh random one)')
-  .option('--json', JSON_HELP);
+  .description(m('help.keys'))
+  .option('--key <file>', m('help.keys.key'))
+  .requiredOption('--org <id>', m('help.keys.org'))
+  .option('--add <keys>', m('help.keys.add'), commaList)
+  .option('--revoke <keys>', m('help.keys.revoke'), commaList)
+  .option('--server <url>', m('help.register.server'), DEFAULT_SERVER)
+  .option('--event-id <id>', m('help.register.event-id'))
+  .option('--json', m('help.audit.json'));
 alias(orgKeys, '--key-file <file>', 'key', { required: '--key <file>' });
 orgKeys.action(async (o: { key: string; org: string; add?: string[]; revoke?: string[]; server: string; eventId?: string; json?: boolean }) => {
     const { orgKeysCommand } = await import('./org.ts');
@@ -241,98 +261,96 @@ orgKeys.action(async (o: { key: string; org: string; add?: string[]; revoke?: st
 
 const post = program
   .command('post')
-  .description('sign and post an unsigned event, or an array of them (one POST), from FILE ("-": stdin); v, time and org default to 1, now and the key\'s name')
-  .argument('<file>', 'JSON file of an unsigned event or an array of them, or - for stdin')
-  .option('--key <file>', 'signer key file (mode 600)')
-  .option('--server <url>', 'the ledger server', DEFAULT_SERVER)
-  .option('--json', JSON_HELP)
+  .description(m('help.post'))
+  .argument('<file>', m('help.post.arg'))
+  .option('--key <file>', m('help.post.key'))
+  .option('--server <url>', m('help.register.server'), DEFAULT_SERVER)
+  .option('--json', m('help.audit.json'))
   .action(async (file: string, o: { key: string; server: string; json?: boolean }) => {
     const { postCommand } = await import('./post.ts');
     process.exitCode = await postCommand(file, o, stdio);
   });
 alias(post, '--key-file <file>', 'key', { required: '--key <file>' });
 
-const AMOUNT_HELP = 'amount: a decimal with exactly the currency\'s fraction digits (12.34 for CNY), or minor units as an integer (1234)';
-
 /** A command that signs with --key (alias --key-file) and posts to --server (default: DEFAULT_SERVER). */
 function poster(name: string, description: string, eventIdAlias = true): Command {
   const cmd = program
     .command(name)
     .description(description)
-    .option('--key <file>', 'signer key file of the posting org (mode 600)')
-    .option('--server <url>', 'the ledger server', DEFAULT_SERVER)
-    .option('--json', JSON_HELP);
+    .option('--key <file>', m('help.post.key2'))
+    .option('--server <url>', m('help.register.server'), DEFAULT_SERVER)
+    .option('--json', m('help.audit.json'));
   alias(cmd, '--key-file <file>', 'key', { required: '--key <file>' });
   // --event-id names the posted event on every command; these name it --id too.
   if (eventIdAlias) alias(cmd, '--event-id <id>', 'id');
   return cmd;
 }
 
-poster('fund', 'open a fund (fund.open) owned by the key\'s org', false)
-  .requiredOption('--id <fund>', 'the fund id')
-  .requiredOption('--name <name>', 'the fund name')
-  .requiredOption('--currency <code>', 'its currency, ISO 4217 (CNY)')
-  .option('--restricted', 'restricted to its purpose')
-  .requiredOption('--purpose <text>', 'what the fund is for')
-  .option('--event-id <id>', 'the event id (default: a fresh random one)')
+poster('fund', m('help.fund'), false)
+  .requiredOption('--id <fund>', m('help.fund.id'))
+  .requiredOption('--name <name>', m('help.fund.name'))
+  .requiredOption('--currency <code>', m('help.fund.currency'))
+  .option('--restricted', m('help.fund.restricted'))
+  .requiredOption('--purpose <text>', m('help.fund.purpose'))
+  .option('--event-id <id>', m('help.register.event-id'))
   .action(async (o) => {
     const { fundCommand } = await import('./charity.ts');
     process.exitCode = await fundCommand(o, stdio);
   });
 
-poster('donate', 'record a donation into a fund; once the ledger accepted it, prints the donor\'s receipt: a link to the donor page (the secret after #) and its QR code')
-  .requiredOption('--fund <fund>', 'the fund credited')
-  .requiredOption('--amount <amount>', AMOUNT_HELP)
-  .requiredOption('--currency <code>', 'the currency (the fund\'s)')
-  .option('--id <id>', 'the donation id (default: a fresh readable one)')
-  .option('--channel <channel>', 'how it came in', 'direct')
-  .option('--receipt <secret>', 'the donor\'s receipt secret (default: a fresh one, printed)')
-  .option('--qr-svg <file>', 'also write the receipt link\'s QR code to FILE as SVG (mode 600: it holds the secret)')
-  .option('--no-qr', 'no QR code in the terminal')
+poster('donate', m('help.donate'))
+  .requiredOption('--fund <fund>', m('help.donate.fund'))
+  .requiredOption('--amount <amount>', m('help.donate.amount'))
+  .requiredOption('--currency <code>', m('help.donate.currency'))
+  .option('--id <id>', m('help.donate.id'))
+  .option('--channel <channel>', m('help.donate.channel'), 'direct')
+  .option('--receipt <secret>', m('help.donate.receipt'))
+  .option('--qr-svg <file>', m('help.donate.qr-svg'))
+  .option('--no-qr', m('help.donate.no-qr'))
   .action(async (o) => {
     const { donateCommand } = await import('./charity.ts');
     process.exitCode = await donateCommand(o, stdio);
   });
 
-poster('disburse', 'pay a payee from a fund, with receipt documents (only their SHA-256 and names are posted)')
-  .requiredOption('--fund <fund>', 'the fund paid from')
-  .requiredOption('--amount <amount>', AMOUNT_HELP)
-  .requiredOption('--currency <code>', 'the currency (the fund\'s)')
-  .requiredOption('--payee <payee>', 'a registered org id, or the name of an unregistered payee')
-  .requiredOption('--purpose <text>', 'what the money is for')
-  .option('--receipt-file <file>', 'a receipt document (repeatable); hashed locally, never sent', repeatable)
-  .option('--id <id>', 'the event id (default: a fresh random one)')
+poster('disburse', m('help.disburse'))
+  .requiredOption('--fund <fund>', m('help.disburse.fund'))
+  .requiredOption('--amount <amount>', m('help.donate.amount'))
+  .requiredOption('--currency <code>', m('help.donate.currency'))
+  .requiredOption('--payee <payee>', m('help.disburse.payee'))
+  .requiredOption('--purpose <text>', m('help.disburse.purpose'))
+  .option('--receipt-file <file>', m('help.disburse.receipt-file'), repeatable)
+  .option('--id <id>', m('help.register.event-id'))
   .action(async (o) => {
     const { disburseCommand } = await import('./charity.ts');
     process.exitCode = await disburseCommand(o, stdio);
   });
 
-poster('confirm', 'confirm a disbursement arrived (by the payee or an auditor org)')
-  .requiredOption('--disbursement <id>', 'the disbursement event id')
-  .requiredOption('--statement <text>', 'what was delivered')
-  .option('--evidence-file <file>', 'an evidence document (repeatable); hashed locally, never sent', repeatable)
-  .option('--id <id>', 'the event id (default: a fresh random one)')
+poster('confirm', m('help.confirm'))
+  .requiredOption('--disbursement <id>', m('help.confirm.disbursement'))
+  .requiredOption('--statement <text>', m('help.confirm.statement'))
+  .option('--evidence-file <file>', m('help.confirm.evidence-file'), repeatable)
+  .option('--id <id>', m('help.register.event-id'))
   .action(async (o) => {
     const { confirmCommand } = await import('./charity.ts');
     process.exitCode = await confirmCommand(o, stdio);
   });
 
-poster('transfer', 'move money from one of the key\'s org\'s funds to another fund (possibly another org\'s: a grant)')
-  .requiredOption('--from <fund>', 'the source fund')
-  .requiredOption('--to <fund>', 'the destination fund')
-  .requiredOption('--amount <amount>', AMOUNT_HELP)
-  .requiredOption('--currency <code>', 'the currency (both funds\')')
-  .requiredOption('--memo <text>', 'why')
-  .option('--id <id>', 'the event id (default: a fresh random one)')
+poster('transfer', m('help.transfer'))
+  .requiredOption('--from <fund>', m('help.transfer.from'))
+  .requiredOption('--to <fund>', m('help.transfer.to'))
+  .requiredOption('--amount <amount>', m('help.donate.amount'))
+  .requiredOption('--currency <code>', m('help.transfer.currency'))
+  .requiredOption('--memo <text>', m('help.transfer.memo'))
+  .option('--id <id>', m('help.register.event-id'))
   .action(async (o) => {
     const { transferCommand } = await import('./charity.ts');
     process.exitCode = await transferCommand(o, stdio);
   });
 
-poster('reverse', 'reverse an event that can still be undone (a refund, a returned payment)')
-  .requiredOption('--event <id>', 'the event to reverse')
-  .requiredOption('--reason <text>', 'why')
-  .option('--id <id>', 'the event id (default: a fresh random one)')
+poster('reverse', m('help.reverse'))
+  .requiredOption('--event <id>', m('help.reverse.event'))
+  .requiredOption('--reason <text>', m('help.transfer.memo'))
+  .option('--id <id>', m('help.register.event-id'))
   .action(async (o) => {
     const { reverseCommand } = await import('./charity.ts');
     process.exitCode = await reverseCommand(o, stdio);
@@ -342,13 +360,13 @@ poster('reverse', 'reverse an event that can still be undone (a refund, a return
 
 program
   .command('mirror')
-  .description('write the static mirror of a log under --out: the checkpoint, C2SP tlog-tiles, trace bundles, fund and org records and the donor page, as plain files for any static server')
-  .option('--data <dir>', 'the data directory (its key files; and its store unless --store)', './data')
-  .option('--store <url>', 'the store: a LevelDB directory or postgres://USER@HOST:PORT/DB (default: the LevelDB under --data)')
-  .option('--out <dir>', 'where to write the files (created; updated incrementally)')
-  .option('--follow', 'keep the mirror up to date: a pass every --interval seconds, until Ctrl-C')
-  .option('--interval <seconds>', 'with --follow: seconds between passes', '10')
-  .option('--no-page', 'leave out the donor page')
+  .description(m('help.mirror'))
+  .option('--data <dir>', m('help.mirror.data'), './data')
+  .option('--store <url>', m('help.mirror.store'))
+  .option('--out <dir>', m('help.mirror.out'))
+  .option('--follow', m('help.mirror.follow'))
+  .option('--interval <seconds>', m('help.mirror.interval'), '10')
+  .option('--no-page', m('help.mirror.no-page'))
   .action(async (o: { data: string; store?: string; out?: string; follow?: boolean; interval: string; page: boolean }) => {
     const { mirrorCommand } = await import('../mirror/command.ts');
     process.exitCode = await mirrorCommand(o);
@@ -356,13 +374,13 @@ program
 
 program
   .command('witness')
-  .description('run a C2SP tlog-witness: cosign checkpoints of the given logs only when consistent with what it cosigned before')
-  .requiredOption('--data <dir>', 'data directory (witness.key, mode 600, created on first start; logs/ holds what it cosigned)')
-  .requiredOption('--name <name>', 'the witness name (part of its key id), e.g. witness.example.org/w1')
-  .requiredOption('--log <vkey>', 'verifier key of a log to witness, named by its origin (repeatable)', repeatable)
-  .option('--port <n>', 'port', '7380')
-  .option('--host <h>', 'host to listen on', '127.0.0.1')
-  .option('--json', 'print one JSON line once serving (name, url, key, logs) instead of the lines')
+  .description(m('help.witness'))
+  .requiredOption('--data <dir>', m('help.witness.data'))
+  .requiredOption('--name <name>', m('help.witness.name'))
+  .requiredOption('--log <vkey>', m('help.witness.log'), repeatable)
+  .option('--port <n>', m('help.serve.port'), '7380')
+  .option('--host <h>', m('help.serve.host'), '127.0.0.1')
+  .option('--json', m('help.witness.json'))
   .action(async (o: { data: string; name: string; log: string[]; port: string; host: string; json?: boolean }) => {
     const { witnessCommand } = await import('./witness.ts');
     await witnessCommand(o);
@@ -372,19 +390,19 @@ program
 
 program
   .command('verify')
-  .description('fetch a donation\'s trace (every page) and verify it offline; exit 0 verified (and every --document matched), 1 failed (also: not in the log, the server refuses the trace, or a --document matches no proven hash), 2 usage or network error')
-  .argument('<donation-id>', 'the donation id')
-  .option('--server <url>', 'the ledger server', DEFAULT_SERVER)
-  .option('--log-key <key>', 'the log verifier key to trust (default: remembered for this server, or trusted on first use)')
-  .option('--receipt <secret>', 'the donor\'s receipt secret: checks the donation is theirs')
-  .option('--gift <index>', 'the id is a gift batch: verify gift <index> of it too (with --receipt, the gift\'s receipt secret) and its share of every hop')
-  .option('--state <file>', 'where to remember the log key and the last checkpoint seen', defaultStatePath())
-  .option('--witness <vkey>', 'a witness\'s verifier key: the checkpoint must be cosigned by --quorum of them (repeatable)', repeatable)
-  .option('--quorum <k>', 'how many of the --witness keys must have cosigned (default: all)')
-  .option('--witness-policy <file>', 'a witness policy file: {"quorum": K, "witnesses": [vkey…]} (instead of --witness/--quorum)')
-  .option('--replace-log-key', 'trust --log-key (or the server\'s key) even when another key is remembered for this log or server; forgets its remembered checkpoint')
-  .option('--document <file>', 'a receipt or evidence file: its SHA-256, computed here, is matched against the proven hashes of the path (repeatable; exit 1 when one matches none)', repeatable)
-  .option('--json', JSON_HELP)
+  .description(m('help.verify'))
+  .argument('<donation-id>', m('help.verify.arg'))
+  .option('--server <url>', m('help.register.server'), DEFAULT_SERVER)
+  .option('--log-key <key>', m('help.verify.log-key'))
+  .option('--receipt <secret>', m('help.verify.receipt'))
+  .option('--gift <index>', m('help.verify.gift'))
+  .option('--state <file>', m('help.verify.state'), defaultStatePath())
+  .option('--witness <vkey>', m('help.audit.witness'), repeatable)
+  .option('--quorum <k>', m('help.audit.quorum'))
+  .option('--witness-policy <file>', m('help.audit.witness-policy'))
+  .option('--replace-log-key', m('help.verify.replace-log-key'))
+  .option('--document <file>', m('help.verify.document'), repeatable)
+  .option('--json', m('help.audit.json'))
   .action(async (id: string, o: { server: string; logKey?: string; receipt?: string; gift?: string; state: string; replaceLogKey?: boolean; json?: boolean; document?: string[] }) => {
     interruptible();
     const { verifyCommand } = await import('./verify.ts');

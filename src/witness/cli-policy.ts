@@ -4,18 +4,19 @@
 import fs from 'node:fs';
 import { needPolicy, parseWitnessPolicy, type WitnessPolicy, type WitnessReport } from '@cotc/verify';
 import { usage, say } from '../cli/common.ts';
+import { m } from '../cli/strings.ts';
 
 export interface WitnessFlags { witness?: string[]; quorum?: string; witnessPolicy?: string }
 
 export function witnessPolicyFromFlags(o: WitnessFlags): WitnessPolicy | null {
   const keys = o.witness ?? [];
   if (o.witnessPolicy !== undefined) {
-    if (keys.length > 0 || o.quorum !== undefined) throw usage('--witness-policy: give either a policy file or --witness/--quorum, not both');
+    if (keys.length > 0 || o.quorum !== undefined) throw usage(m('witness.policyBoth'));
     let text: string;
     try {
       text = fs.readFileSync(o.witnessPolicy, 'utf8');
     } catch (e) {
-      throw usage(`--witness-policy: cannot read ${o.witnessPolicy}: ${(e as Error).message}`);
+      throw usage(m('witness.policyRead', { file: o.witnessPolicy, reason: (e as Error).message }));
     }
     try {
       return parseWitnessPolicy(text);
@@ -24,12 +25,12 @@ export function witnessPolicyFromFlags(o: WitnessFlags): WitnessPolicy | null {
     }
   }
   if (keys.length === 0) {
-    if (o.quorum !== undefined) throw usage('--quorum: needs --witness');
+    if (o.quorum !== undefined) throw usage(m('witness.quorumNeeds'));
     return null;
   }
   let quorum = keys.length;
   if (o.quorum !== undefined) {
-    if (!/^[1-9][0-9]{0,5}$/.test(o.quorum)) throw usage(`--quorum: expected a positive integer, got ${o.quorum}`);
+    if (!/^[1-9][0-9]{0,5}$/.test(o.quorum)) throw usage(m('witness.quorumBad', { got: o.quorum }));
     quorum = Number(o.quorum);
   }
   try {
@@ -39,10 +40,10 @@ export function witnessPolicyFromFlags(o: WitnessFlags): WitnessPolicy | null {
   }
 }
 
-/** "witnessed by a.example and b.example (2 of the 2 needed)", names escaped. */
+/** "witnessed by a.example and b.example (2 of the 2 needed)", names escaped, in the CLI's language. */
 export function witnessedWords(report: WitnessReport | undefined): string {
   if (!report) return '';
   const names = report.cosigners.map((c) => say(c.name, 200));
-  const list = names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
-  return `witnessed by ${list || 'no one'} (${report.cosigners.length} of the ${report.quorum} needed)`;
+  const list = names.length <= 1 ? names.join('') : m('witness.and', { a: names.slice(0, -1).join(m('witness.comma')), b: names[names.length - 1]! });
+  return m('witness.by', { list: list || m('witness.noOne'), n: report.cosigners.length, quorum: report.quorum });
 }

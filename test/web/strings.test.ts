@@ -152,15 +152,15 @@ test('no client source shows a user-visible literal bypassing the tables', () =>
 
 /** Calls whose string arguments are not shown to a person as the CLI's words. */
 const CLI_EXEMPT_CALLS = /^(m|Error|TypeError|RangeError|Option|require|alias)$/;
-const CLI_EXEMPT_METHODS = /^(option|requiredOption|description|argument|command|addHelpText|startsWith|endsWith|includes|test|split|join|replace|replaceAll|get|has|resolve)$/;
+// commander's option()/description()/argument() are not exempt: --help is in the tables too.
+const CLI_EXEMPT_METHODS = /^(command|startsWith|endsWith|includes|test|split|join|replace|replaceAll|get|has|resolve)$/;
 /** Arguments that name things, not words: parseVerifierKey(key, 'what it is') names the value in its own (English) error. */
 const CLI_EXEMPT_NAMERS = /^(parseVerifierKey|parseSignerKey|ed25519Verifier)$/;
 
 /**
  * Sentences in a CLI source that bypass the tables: any string or template literal with
- * two words in a row (or a word glued to a placeholder by a space) outside m(), Error
- * constructors (impossible states, thrown loudly) and commander's --help text (its calls,
- * and constants named *_HELP). Option
+ * two words in a row (or a word glued to a placeholder by a space) outside m() and Error
+ * constructors (impossible states, thrown loudly); commander's --help text included. Option
  * names, the `cotc <command>:` prefix and the stable line markers are not words.
  */
 export function cliBypasses(file: string, source: string): string[] {
@@ -175,8 +175,6 @@ export function cliBypasses(file: string, source: string): string[] {
   };
   const visit = (n: ts.Node, exempt: boolean) => {
     if (ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) return;
-    // --help text kept in a constant: `const AMOUNT_HELP = '…'` (commander's help is English).
-    if (ts.isVariableDeclaration(n) && /_HELP$/.test(n.name.getText(sf))) exempt = true;
     if (ts.isCallExpression(n) || ts.isNewExpression(n)) {
       const e = n.expression;
       const name = ts.isPropertyAccessExpression(e) ? e.name.text : e.getText(sf);
@@ -199,12 +197,15 @@ test('the CLI scan catches a sentence that bypasses the tables (it can fail)', (
     `const given = x ? \`--log-key gives \${k}\` : 'the server gives';`,
     `err(\`cotc audit: trusting \${id}\`)`,
     `io.out(\`accepted \${what}\`)`,
+    `program.option('--data <dir>', 'data directory to create')`,
+    `cmd.description('serve the ledger over HTTP')`,
+    `const AMOUNT_HELP = 'amount: a decimal with exactly the digits'`,
   ];
   for (const src of bad) assert.ok(cliBypasses('x.ts', src).length >= 1, src);
   const good = [
     `io.out(m('donate.receipt', { id }))`,
     `throw new Error(\`impossible: fund \${id} has no lots\`)`,
-    `program.option('--data <dir>', 'data directory to create')`,
+    `program.option('--data <dir>', m('help.demo.data'), './data')`,
     `io.out(\`FAILED: \${code}: \${message}\`)`,
     `throw usage(\`--server: \${e.message}\`)`,
     `const f = path.join(dir, 'log.key')`,
@@ -213,10 +214,12 @@ test('the CLI scan catches a sentence that bypasses the tables (it can fail)', (
 });
 
 test('no CLI source prints a sentence bypassing the tables', () => {
-  const files = fs.readdirSync(CLI).filter((f) => f.endsWith('.ts') && !/^strings/.test(f));
+  const files = fs.readdirSync(CLI).filter((f) => f.endsWith('.ts') && !/^strings/.test(f)).map((f) => path.join(CLI, f));
   assert.ok(files.length >= 12, files.join());
+  // The CLI's human output written outside src/cli: the witness lines of verify, audit and serve.
+  files.push(...['cli-policy.ts', 'serve-options.ts'].map((f) => path.join(CLI, '..', 'witness', f)));
   const found: string[] = [];
-  for (const f of files) found.push(...cliBypasses(f, fs.readFileSync(path.join(CLI, f), 'utf8')));
+  for (const f of files) found.push(...cliBypasses(f, fs.readFileSync(f, 'utf8')));
   assert.equal(found, []);
 });
 
