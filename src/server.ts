@@ -147,7 +147,7 @@ export async function startServer(dir: string, opts: StartOptions = {}): Promise
     if (opts.web !== false) mountWeb(app, { onError: (err) => logger.error({ err }, 'the donor page could not be built') });
     opts.extend?.(app);
   };
-  const app = createApp({ log, extend, onRequest: opts.onRequest, metrics, logger, rateLimiter: rateLimiter ?? undefined, readLimits: opts.readLimits, leadership: leadership ?? undefined, precheck: gifts ? giftPrecheck(gifts) : undefined });
+  const app = createApp({ log, extend, onRequest: opts.onRequest, metrics, logger, rateLimiter: rateLimiter ?? undefined, readLimits: opts.readLimits, leadership: leadership ?? undefined, precheck: gifts ? giftPrecheck(gifts, log) : undefined });
   const t = { ...SERVER_TIMEOUTS, ...opts.timeouts };
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: t.checkIntervalMs }, app);
   // Slow clients must not hold sockets forever (headers within 10 s, whole request 30 s;

@@ -6,11 +6,11 @@
 //   GET  /v1/batches/:id/gifts/:n    gift n (an index, or the 64-hex donor commitment, so a donor
 //                                    finds theirs by receipt without revealing the secret) with its
 //                                    sum-tree proof, the batch's entry and its inclusion proof
-// and the check that a posted gift.batch event's batch file is stored (giftPrecheck).
+// (the check that a posted gift.batch event's batch file is stored is ./precheck.ts).
 import type { Express, Request } from 'express';
 import { base64 } from '@cotc/tlog';
 import { GiftBatchError, ID_RE, MAX_GIFTS, sumProof, type Envelope } from '@cotc/ledger';
-import { LogService, type Failed, type Proof } from '../log/service.ts';
+import { LogService, type Proof } from '../log/service.ts';
 import { readJsonBody } from '../http/body.ts';
 import { HttpError, badRequest, notFound } from '../http/errors.ts';
 import { GiftStore, type LoadedBatch } from './store.ts';
@@ -30,30 +30,7 @@ interface BatchInfo {
   data: Uint8Array;
 }
 
-/** Refuses a gift.batch event whose batch file this server does not hold (422 unknown_batch). */
-export function giftPrecheck(store: GiftStore): (value: unknown) => Failed | null {
-  return (value) => {
-    const v = value as { type?: unknown; body?: { root?: unknown; count?: unknown; amount?: { value?: unknown } } } | null;
-    if (typeof v !== 'object' || v === null || v.type !== 'gift.batch') return null;
-    const b = v.body;
-    // A malformed body is left to the schema check (400 schema) that follows.
-    if (typeof b?.root !== 'string' || !HEX64.test(b.root) || typeof b.count !== 'number' || typeof b.amount?.value !== 'string') return null;
-    let loaded: LoadedBatch | undefined;
-    try {
-      loaded = store.load(b.root);
-    } catch (e) {
-      return { status: 422, error: { code: 'unknown_batch', message: `the batch file of root ${b.root} is damaged: ${(e as Error).message}` } };
-    }
-    if (!loaded) return { status: 422, error: { code: 'unknown_batch', message: `no batch with root ${b.root} is stored: POST its gifts to /v1/batches first` } };
-    if (loaded.tree.count !== b.count || loaded.tree.total.toString() !== b.amount.value) {
-      return {
-        status: 422,
-        error: { code: 'unknown_batch', message: `the batch of root ${b.root} holds ${loaded.tree.count} gifts totalling ${loaded.tree.total}, not ${b.count} totalling ${b.amount.value}` },
-      };
-    }
-    return null;
-  };
-}
+export { giftPrecheck } from './precheck.ts';
 
 export function mountGiftRoutes(app: Express, deps: { log: LogService; store: GiftStore }): void {
   const { log, store } = deps;

@@ -36,8 +36,8 @@ export interface AppDeps {
    * /healthz and /v1/log; a reader refuses writes (503 `unavailable`, Retry-After) */
   leadership?: { role: 'sequencer' | 'reader'; writeRefusal(): Error | null };
   /** a check of a posted event before it is submitted (the gift batch store: a gift.batch
-   * needs its batch file, src/gifts/routes.ts); a Failed answers for that event */
-  precheck?: (value: unknown) => Failed | null;
+   * needs its batch file, src/gifts/precheck.ts); a Failed answers for that event */
+  precheck?: (value: unknown) => Failed | null | Promise<Failed | null>;
 }
 
 const CURSOR_MAX = 256;
@@ -140,14 +140,14 @@ export function createApp(deps: AppDeps): express.Express {
       }
       deps.rateLimiter?.chargeEvents(req, res, value.length);
       // Judged in array order, each seeing those accepted before it (DESIGN.md "Posting").
-      const pre = deps.precheck ? value.map((v) => deps.precheck!(v)) : [];
+      const pre = deps.precheck ? await Promise.all(value.map((v) => deps.precheck!(v))) : [];
       const results = pre.some((p) => p !== null) ? await submitChecked(log, value, pre) : await log.submitMany(value);
       for (const r of results) if ('error' in r) metrics.onRejected(r.error.code);
       res.status(200).json(results.map(arrayResult));
       return;
     }
     deps.rateLimiter?.chargeEvents(req, res, 1);
-    const r = deps.precheck?.(value) ?? (await log.submit(value));
+    const r = (await deps.precheck?.(value)) ?? (await log.submit(value));
     if ('error' in r) metrics.onRejected(r.error.code);
     res.status(r.status).json(singleResult(r));
   });

@@ -172,6 +172,32 @@ test('cotc verify <batch> --gift N --receipt SECRET: the nested proof and the sh
   assert.is(jn.doc.problems[0].code, 'not_in_log');
 });
 
+test('DESIGN.md "Posting" order: schema, identical, signature and duplicate_id come before unknown_batch', async () => {
+  const body = { fund: 'meals', amount: cny(39), count: 7, root: 'cd'.repeat(32) };
+  // the signature: made by another key, by an unregistered org, by a key the org never had
+  const forged = { ...ev(platform, 'gift.batch', body, 'order-1'), sig: ev(charity, 'gift.batch', body, 'order-1').sig };
+  let r = await s.client.post(forged);
+  assert.is(r.status, 401);
+  assert.is(r.body.error.code, 'unknown_key', 'a key id the platform does not have');
+  const tampered = ev(platform, 'gift.batch', body, 'order-2');
+  r = await s.client.post({ ...tampered, body: { ...body, count: 8 } });
+  assert.is(r.status, 401);
+  assert.is(r.body.error.code, 'bad_signature');
+  const stranger = newOrg('stranger');
+  r = await s.client.post(ev(stranger, 'gift.batch', body, 'order-3'));
+  assert.is(r.body.error.code, 'unknown_key', 'an unregistered org');
+  // schema first: a bad body is 400 whatever its file
+  r = await s.client.post(ev(platform, 'gift.batch', { ...body, count: 0 } as never, 'order-4'));
+  assert.is(r.status, 400);
+  // an id already used by another event: 409 before the missing file
+  r = await s.client.post(ev(platform, 'gift.batch', body, BATCH));
+  assert.is(r.status, 409);
+  assert.is(r.body.error.code, 'duplicate_id');
+  // a well-signed batch whose file is not stored: 422 unknown_batch; in an array, per element
+  r = await s.client.post([ev(platform, 'gift.batch', body, 'order-5'), forged]);
+  assert.equal(r.body.map((x: { status: number; error?: { code: string } }) => x.error?.code), ['unknown_batch', 'unknown_key']);
+});
+
 test('a refund of the whole batch while it is still whole', async () => {
   const g2: GiftRecord[] = [{ amount: '4', channel: 'goods-for-good', donor: giftDonorCommitment('b2', 0, 'x'), measure: 'item:a' }];
   const stored = await postBatch({ gifts: g2 });
