@@ -10,7 +10,8 @@
 //   v1/donations.json               GET /v1/donations (the newest MIRROR_DONATIONS; the
 //                                   server's config maps the path: a file cannot share the
 //                                   name of the v1/donations/ directory)
-//   v1/donations/<id>/trace         GET /v1/donations/<id>/trace (one page: the whole bundle)
+//   v1/donations/<id>/trace         GET /v1/donations/<id>/trace (one page: the whole bundle;
+//                                   a gift batch's too, traced like a donation)
 //   v1/funds/<id>, v1/orgs/<id>     GET /v1/funds/:id, /v1/orgs/:id
 //   v1/events/<id>                  GET /v1/events/:id (the entry, its inclusion proof and a
 //                                   checkpoint: the one of the pass that first mirrored it)
@@ -48,6 +49,9 @@ export interface MirrorState {
   size: number;
   /** partial tile paths written at earlier sizes, deleted once their full tile exists */
   partials: string[];
+  /** the gift.batch events below `size` (issue 15): their traces are mirrored like the
+   * donations', which the store lists (recentDonations) and batches it does not */
+  batches?: string[];
   /** entry bundles not written: an entry over 65,535 bytes (path → message) */
   skipped?: Record<string, string>;
 }
@@ -86,7 +90,7 @@ const NOT_FOUND = '{"error":{"code":"not_found","message":"no such file in this 
 export function readState(out: string): MirrorState | null {
   try {
     const s = JSON.parse(fs.readFileSync(path.join(out, STATE), 'utf8')) as MirrorState;
-    if (s.version !== 1 || !Number.isSafeInteger(s.size) || typeof s.origin !== 'string' || !Array.isArray(s.partials)) throw new Error('not a mirror state file');
+    if (s.version !== 1 || !Number.isSafeInteger(s.size) || typeof s.origin !== 'string' || !Array.isArray(s.partials) || (s.batches !== undefined && !(Array.isArray(s.batches) && s.batches.every((b) => typeof b === 'string')))) throw new Error('not a mirror state file');
     return s;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
@@ -139,15 +143,26 @@ export async function mirrorPass(log: LogService, out: string, opts: MirrorOptio
     }
 
     // 2. Each new entry's /v1/events/<id> file, as the API answers it at this head; the fund
-    // and org records the new entries touch.
+    // and org records the new entries touch; the gift batches among them. (A state file of
+    // a mirror made before it named the batches: those below `from` are found once.)
     const funds = new Set<string>();
     const orgs = new Set<string>();
+    if (!state.batches) {
+      state.batches = [];
+      for (let at = 0; at < from; at += PAGE) {
+        for (const data of await log.entries(at, Math.min(PAGE, from - at))) {
+          const ev = LogService.parseEntry(data).event;
+          if (ev.type === 'gift.batch') state.batches.push(ev.id);
+        }
+      }
+    }
     for (let at = from; at < size; at += PAGE) {
       const page = await log.entries(at, Math.min(PAGE, size - at));
       const proofs = await Promise.all(page.map((_, i) => log.proveInclusion(at + i, size)));
       for (const [i, data] of page.entries()) {
         const ev = LogService.parseEntry(data).event as Envelope;
         if (w.write(`v1/events/${ev.id}`, JSON.stringify({ entry: { index: at + i, data: base64(data) }, proof: proofs[i], checkpoint }))) res.events++;
+        if (ev.type === 'gift.batch') state.batches.push(ev.id);
         touched(ev, funds, orgs);
         if (ev.type === 'reversal') {
           const target = await log.entryOf((ev as Envelope<'reversal'>).body.event);
@@ -187,6 +202,11 @@ export async function mirrorPass(log: LogService, out: string, opts: MirrorOptio
       before = list[list.length - 1]![0];
     }
     w.write('v1/donations.json', JSON.stringify({ donations: recent }));
+    for (const id of state.batches) {
+      const page = await tracePage(log, id, undefined, { pageBytes: Number.MAX_SAFE_INTEGER });
+      if (!page) throw new Error(`gift batch ${id} is in the log but has no trace`);
+      if (w.write(`v1/donations/${id}/trace`, page.body)) res.bundles++;
+    }
   }
 
   // 4. The log's description, then the checkpoint: last, after all it covers is in place.
@@ -209,7 +229,7 @@ export async function mirrorPass(log: LogService, out: string, opts: MirrorOptio
     if (tileWidthAt(t.l === 'entries' ? 0 : t.l, t.n, size) === 256) w.remove(p);
     else keep.push(p);
   }
-  const next: MirrorState = { version: 1, origin: log.origin, size, partials: keep, ...(Object.keys(skipped).length ? { skipped } : {}) };
+  const next: MirrorState = { version: 1, origin: log.origin, size, partials: keep, batches: state.batches ?? [], ...(Object.keys(skipped).length ? { skipped } : {}) };
   w.write(STATE, JSON.stringify(next));
   w.flushDirs();
   res.files = w.files;

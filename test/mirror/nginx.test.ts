@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fromBase64, fromHex, hashTilePath, leafHash, newTiles, openNote, parseCheckpoint, verifyInclusion } from '@cotc/tlog';
+import { giftDonorCommitment } from '@cotc/ledger';
 import { testServer, tempDir } from '../helpers/server.ts';
 import { cny, donor, ev, newOrg, sha, type Org } from '../helpers/events.ts';
 import { startNginx, type Nginx } from '../helpers/nginx.ts';
@@ -30,6 +31,8 @@ const operator: Org = { id: 'operator', signerKey: '', verifierKey: '' };
 const charity = newOrg('mx-charity');
 const school = newOrg('mx-school');
 const auditor = newOrg('mx-auditor');
+const platform = newOrg('mx-shop');
+const BATCH = 'mx-gifts-2020';
 const DONATION = 'mx-d7';
 let firstEvent = ''; // entry 0's id
 
@@ -88,11 +91,16 @@ test.before(async () => {
     s = await testServer(path.join(work, 'data'));
     operator.signerKey = s.operatorKey;
     const reg = (o: Org, roles: string[]) => ev(operator, 'org.register', { org: o.id, name: o.id, roles: roles as never, keys: [o.verifierKey] });
-    ok(await post([reg(charity, ['charity']), reg(school, ['payee']), reg(auditor, ['auditor'])]));
+    ok(await post([reg(charity, ['charity']), reg(school, ['payee']), reg(auditor, ['auditor']), reg(platform, ['platform'])]));
     ok(await post(ev(charity, 'fund.open', { fund: 'mx-water', name: 'Water filters', currency: 'CNY', restricted: true, purpose: 'filters for 236 schools' })));
     ok(await post(ev(school, 'fund.open', { fund: 'mx-school', name: 'School water', currency: 'CNY', restricted: true, purpose: 'install' })));
     await donations(150);
     await donations(150);
+    // A gift batch (issue 15): its trace is mirrored like a donation's.
+    const gifts = [3, 5, 1].map((a, i) => ({ amount: String(a), channel: 'goods-for-good', donor: giftDonorCommitment(BATCH, i, `secret-${i}`), measure: `item:sku-${i}` }));
+    const stored = await fetch(`${s.url}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ gifts }) });
+    const root = ((await stored.json()) as { root: string }).root;
+    ok(await post(ev(platform, 'gift.batch', { fund: 'mx-water', amount: cny(9), count: 3, root }, BATCH)));
     ok(await post(ev(charity, 'transfer', { from: 'mx-water', to: 'mx-school', amount: cny(5000), memo: 'grant' })));
     const d = ev(school, 'disbursement', { fund: 'mx-school', amount: cny(3000), payee: 'Filter Co', purpose: 'water filters', receipts: [{ sha256: sha('a'), name: 'invoice.pdf' }] });
     ok(await post(d));
@@ -200,6 +208,11 @@ test('verify and audit --tiles: the mirror answers as the API; after growth the 
   assert.is(mir2.code, 0, mir2.out + mir2.err);
   assert.match(verdict(mir2), new RegExp(`consistent with checkpoint ${before} seen before`));
   assert.is(verdict(mir2), verdict(api2));
+  // A gift batch's trace, from the mirror as from the API.
+  const batchApi = await cli(['verify', BATCH, '--server', s.url, '--state', path.join(work, 'api.json')]);
+  const batchMir = await cli(['verify', BATCH, '--server', ngx.url, '--state', path.join(work, 'mirror.json')]);
+  assert.is(batchMir.code, 0, batchMir.out + batchMir.err);
+  assert.is(verdict(batchMir), verdict(batchApi));
   // One log at two addresses: a checkpoint seen at the API, checked against the mirror.
   const cross = await cli(['verify', 'mx-d3', '--server', ngx.url, '--state', path.join(work, 'api.json')]);
   assert.is(cross.code, 0, cross.out + cross.err);
