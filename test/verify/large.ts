@@ -7,11 +7,12 @@ import { MemoryTree, base64, formatCheckpoint, generateKey, hex, leafHash, signN
 import { LedgerState, buildTrace, canonicalBytes, donorCommitment, type Entry, type Envelope } from '@cotc/ledger';
 import { isWeakPublicKey } from '@cotc/tlog';
 import { eventSigner } from '../../src/crypto/sign-node.ts';
+import { V2Log, sev, v2org, type V2Bundle } from '../helpers/v2-log.ts';
 
 export interface LargeBundle {
   logKey: string;
   donation: string;
-  bundle: { version: 1; checkpoint: string; entries: Array<{ index: number; data: string; proof: { index: number; size: number; hashes: string[] } }>; trace: unknown };
+  bundle: { version: 1; checkpoint: string; entries: Array<{ index: number; data: string; proof: { index: number; size: number; hashes: string[] } }>; trace: unknown } | V2Bundle;
 }
 
 /** A bundle of exactly `n` entries (n ≥ 10) about one donation, in a log of `n + pad` entries. */
@@ -72,4 +73,47 @@ export async function largeBundle(n: number, pad = 0): Promise<LargeBundle> {
   }
   if (out.length !== n) throw new Error(`largeBundle: ${out.length} entries, wanted ${n}`);
   return { logKey: logK.verifierKey, donation: 'big', bundle: { version: 1, checkpoint, entries: out, trace } };
+}
+
+/**
+ * The same story as largeBundle, logged in wire format 2 (test/helpers/v2-log.ts, batches of
+ * 250 events): a v2 bundle of about `n` entries (the trace's nodes and entry N−1; no
+ * registrations travel in v2) with this donation's effects and the state proofs.
+ */
+export async function largeBundleV2(n: number): Promise<LargeBundle> {
+  if (n < 10) throw new Error('largeBundleV2: n ≥ 10');
+  const log = await V2Log.create({ origin: 'bench.example/v2' });
+  const charity = v2org('charity');
+  const auditor = v2org('auditor');
+  const signer = { charity, auditor };
+  let pending: Envelope[] = [];
+  const post = async (by: keyof typeof signer, type: string, id: string, body: unknown) => {
+    pending.push(sev(signer[by], type as Envelope['type'], body, id));
+    if (pending.length >= 250) await flush();
+  };
+  const flush = async () => {
+    if (pending.length) await log.batch(pending);
+    pending = [];
+  };
+  const op = log.operator;
+  await log.batch([
+    sev(op, 'org.register', { org: 'charity', name: 'charity', roles: ['charity'], keys: [charity.verifierKey] }, 'reg-charity'),
+    sev(op, 'org.register', { org: 'auditor', name: 'auditor', roles: ['auditor'], keys: [auditor.verifierKey] }, 'reg-auditor'),
+  ]);
+  await post('charity', 'fund.open', 'open-a', { fund: 'a', name: 'A', currency: 'CNY', restricted: false, purpose: 'p' });
+  await post('charity', 'fund.open', 'open-b', { fund: 'b', name: 'B', currency: 'CNY', restricted: false, purpose: 'p' });
+  await post('charity', 'donation', 'big', { fund: 'a', amount: { currency: 'CNY', value: String(10 * n) }, donor: donorCommitment('big', 's'), channel: 'goods-for-good' });
+  let count = 2; // the donation and entry N−1
+  let k = 0;
+  while (count < n) {
+    const step = k % 10;
+    const id = `e${k++}`;
+    if (step === 0) await post('charity', 'transfer', id, { from: 'a', to: 'b', amount: { currency: 'CNY', value: '3' }, memo: 'move' });
+    else if (step === 7) await post('charity', 'disbursement', id, { fund: 'b', amount: { currency: 'CNY', value: '1' }, payee: 'Supplier', purpose: `item ${k}`, receipts: [{ sha256: 'ab'.repeat(32), name: 'invoice.pdf' }] });
+    else if (step === 8 || step === 9) await post('auditor', 'confirmation', id, { disbursement: `e${step === 8 ? k - 2 : k - 4}`, statement: 'delivered', evidence: [] });
+    else await post('charity', 'disbursement', id, { fund: 'a', amount: { currency: 'CNY', value: '1' }, payee: 'Supplier', purpose: `item ${k}`, receipts: [] });
+    count++;
+  }
+  await flush();
+  return { logKey: log.logKey, donation: 'big', bundle: await log.bundle('big') };
 }

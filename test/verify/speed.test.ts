@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { verifyBundle } from '@cotc/verify';
-import { largeBundle, type LargeBundle } from './large.ts';
+import { largeBundle, largeBundleV2, type LargeBundle } from './large.ts';
 import { startHarness } from './browser-harness.ts';
 
 test('a maximal honest 10,000-entry bundle verifies in headless Chromium, with WebCrypto Ed25519', async () => {
@@ -19,6 +19,23 @@ test('a maximal honest 10,000-entry bundle verifies in headless Chromium, with W
   } finally {
     await h.close();
   }
+});
+
+test('a 2,000-entry v2 bundle (wire format 2: this donation\'s effects and state proofs) verifies in headless Chromium, as in node', async () => {
+  const b = await largeBundleV2(2000);
+  assert.ok(b.bundle.entries.length >= 1990, `${b.bundle.entries.length} entries`);
+  const h = await startHarness(new Map([['v2', b]]));
+  try {
+    const r = await h.verify('v2', 'auto');
+    assert.ok(r.ok, JSON.stringify(r.problems));
+    assert.is(r.engine, 'webcrypto');
+  } finally {
+    await h.close();
+  }
+  const fast = await verifyBundle(b.bundle, { logKey: b.logKey, donation: b.donation, engine: 'webcrypto' });
+  const slow = await verifyBundle(b.bundle, { logKey: b.logKey, donation: b.donation, engine: 'noble' });
+  assert.ok(fast.ok, JSON.stringify(fast.problems.slice(0, 3)));
+  assert.equal(fast, slow);
 });
 
 test('in node, WebCrypto and noble verify a 2,000-entry bundle to the same result', async () => {
