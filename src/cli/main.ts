@@ -402,8 +402,18 @@ program
   .option('--witness-policy <file>', m('help.audit.witness-policy'))
   .option('--replace-log-key', m('help.verify.replace-log-key'))
   .option('--document <file>', m('help.verify.document'), repeatable)
+  .option('--watch', m('help.verify.watch'))
+  .option('--interval <seconds>', m('help.verify.interval'))
   .option('--json', m('help.audit.json'))
-  .action(async (id: string, o: { server: string; logKey?: string; receipt?: string; gift?: string; state: string; replaceLogKey?: boolean; json?: boolean; document?: string[] }) => {
+  .action(async (id: string, o: { server: string; logKey?: string; receipt?: string; gift?: string; state: string; replaceLogKey?: boolean; json?: boolean; document?: string[]; watch?: boolean; interval?: string }) => {
+    if (o.watch) {
+      // Watching ends when asked to (Ctrl-C): that is done, exit 0 (src/cli/watch.ts).
+      stopOnSignal(async () => {});
+      const { watchCommand } = await import('./watch.ts');
+      process.exitCode = await watchCommand(id, o, stdio);
+      return;
+    }
+    if (o.interval !== undefined) usage(m('cli.required', { option: '--watch' }));
     interruptible();
     const { verifyCommand } = await import('./verify.ts');
     process.exitCode = await verifyCommand(id, o, stdio);

@@ -333,4 +333,13 @@ export const thCli: CliMessages = {
   'serve.witnessLine': 'cotc:   พยาน {url} {key}',
   'serve.donorsCheck': 'cotc: ผู้บริจาคตรวจสอบด้วย: {flags}',
   'serve.witnessError': 'cotc: พยาน {witness}: {message}{status}',
+  'help.verify.watch': 'เฝ้าดูต่อไป: ตรวจจุดตรวจสอบทุก --interval วินาที และทุกครั้งที่เงินเคลื่อนไหว จะตรวจสอบเส้นทางทั้งหมดใหม่และพิมพ์สิ่งที่เปลี่ยน (กด Ctrl-C เพื่อหยุด)',
+  'help.verify.interval': 'ใช้กับ --watch: จำนวนวินาทีระหว่างการตรวจแต่ละครั้ง (ค่าเริ่มต้น 10)',
+  'watch.badInterval': '--interval: ต้องเป็นวินาทีตั้งแต่ 0.1 ถึง 86400 แต่ได้ {got}',
+  'watch.noDocument': '--document: ใช้กับ --watch ไม่ได้ (ตรวจเอกสารด้วย verify ธรรมดา)',
+  'watch.watching': 'cotc verify: กำลังเฝ้าดูเงินบริจาค {id}: ตรวจจุดตรวจสอบทุก {s} วินาที (กด Ctrl-C เพื่อหยุด)',
+  'watch.unreachable': 'cotc verify: ตอนนี้อ่าน {server} ไม่ได้ ({reason}); จะลองใหม่',
+  'watch.moved1': '{time}: เงินเคลื่อนไหว: มีเหตุการณ์ใหม่ 1 รายการบนเส้นทาง ตรวจสอบแล้ว',
+  'watch.moved': '{time}: เงินเคลื่อนไหว: มีเหตุการณ์ใหม่ {n} รายการบนเส้นทาง ตรวจสอบแล้ว',
+  'watch.newEvent': '  + {type} {event} (ลำดับ {seq})',
 };

@@ -333,4 +333,13 @@ export const zhCli: CliMessages = {
   'serve.witnessLine': 'cotc：  见证者 {url} {key}',
   'serve.donorsCheck': 'cotc：捐款人这样检查：{flags}',
   'serve.witnessError': 'cotc：见证者 {witness}：{message}{status}',
+  'help.verify.watch': '持续关注：每 --interval 秒查询一次检查点，每当钱有流动，就重新验证整条路径并打印变化（按 Ctrl-C 停止）',
+  'help.verify.interval': '与 --watch 一起：两次查询之间的秒数（默认 10）',
+  'watch.badInterval': '--interval：应为 0.1 到 86400 秒，收到的是 {got}',
+  'watch.noDocument': '--document：不能与 --watch 一起用（请用普通的 verify 检查文件）',
+  'watch.watching': 'cotc verify：正在关注捐款 {id}：每 {s} 秒查看一次检查点（按 Ctrl-C 停止）',
+  'watch.unreachable': 'cotc verify：现在无法读取 {server}（{reason}）；稍后再试',
+  'watch.moved1': '{time}：钱有了流动：路径上新增 1 个事件，已验证',
+  'watch.moved': '{time}：钱有了流动：路径上新增 {n} 个事件，已验证',
+  'watch.newEvent': '  + {type} {event}（序号 {seq}）',
 };

@@ -345,6 +345,15 @@ export const en = {
   'serve.witnessLine': 'cotc:   witness {url} {key}',
   'serve.donorsCheck': 'cotc: donors check with: {flags}',
   'serve.witnessError': 'cotc: witness {witness}: {message}{status}',
+  'help.verify.watch': 'keep watching: poll the checkpoint every --interval seconds and, each time the money moved, verify the whole path again and print what changed (Ctrl-C stops)',
+  'help.verify.interval': 'with --watch: seconds between two polls (default 10)',
+  'watch.badInterval': '--interval: expected seconds from 0.1 to 86400, got {got}',
+  'watch.noDocument': '--document: not with --watch (check documents with a plain verify)',
+  'watch.watching': 'cotc verify: watching donation {id}: the checkpoint every {s} s (Ctrl-C stops)',
+  'watch.unreachable': 'cotc verify: {server} cannot be read now ({reason}); trying again',
+  'watch.moved1': '{time}: the money moved: 1 new event on the path, verified',
+  'watch.moved': '{time}: the money moved: {n} new events on the path, verified',
+  'watch.newEvent': '  + {type} {event} (seq {seq})',
 } as const;
 
 export type CliMessageId = keyof typeof en;

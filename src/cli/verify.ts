@@ -79,7 +79,8 @@ function conflictMessage(d: Extract<TrustDecision, { kind: 'conflict' }>, server
   return m('verify.conflict', { given, was, state });
 }
 
-export async function verifyCommand(donationId: string, o: VerifyCliOptions, io: Io): Promise<number> {
+/** `onVerified`: called with the result once the path verified (src/cli/watch.ts compares the paths of two runs). */
+export async function verifyCommand(donationId: string, o: VerifyCliOptions, io: Io, onVerified?: (r: VerifyResult) => void): Promise<number> {
   const id = needId(donationId, '<donation-id>');
   const c = client(o.server);
   if (o.logKey !== undefined) {
@@ -223,6 +224,7 @@ export async function verifyCommand(donationId: string, o: VerifyCliOptions, io:
     return failed(io, o, id, problems, r, onlyReceipt, docs);
   }
 
+  onVerified?.(r);
   const cp = r.checkpoint!;
   const d = r.donation;
   state = rememberCheckpoint(acceptLog(state, serverId, logKey), serverId, logKey, { size: cp.size, root: cp.root, text: (bundle as { checkpoint: string }).checkpoint });
