@@ -342,4 +342,13 @@ export const thCli: CliMessages = {
   'watch.moved1': '{time}: เงินเคลื่อนไหว: มีเหตุการณ์ใหม่ 1 รายการบนเส้นทาง ตรวจสอบแล้ว',
   'watch.moved': '{time}: เงินเคลื่อนไหว: มีเหตุการณ์ใหม่ {n} รายการบนเส้นทาง ตรวจสอบแล้ว',
   'watch.newEvent': '  + {type} {event} (ลำดับ {seq})',
+  'monitor.needsServer': 'cotc audit --follow: ต้องใส่ --server URL',
+  'monitor.badInterval': 'cotc audit --follow: --interval: ต้องเป็นวินาทีตั้งแต่ 0.05 ถึง 86400 แต่ได้ {got}',
+  'monitor.tofu': 'cotc audit: ใช้ครั้งแรก เชื่อถือกุญแจบัญชีที่เซิร์ฟเวอร์ให้: {key}',
+  'monitor.noKeyFile': 'cotc audit --follow: --witness-key: ไม่มีไฟล์นี้; ใส่ --witness-name NAME เพื่อสร้าง',
+  'monitor.cosigning': 'cotc audit: ลงนามร่วมในฐานะพยาน {name} ที่ {url} (POST /add-checkpoint) กุญแจ {key}',
+  'monitor.operatorAdds': 'cotc audit: ผู้ดำเนินการบัญชีเพิ่มพยานนี้ด้วย: serve --witness {url}={key}',
+  'monitor.replayed': 'cotc audit: เล่นซ้ำแล้ว {size} รายการ ราก {root}: ทุกแฮช สายแฮช ทุกลายเซ็น ทุกการเปลี่ยนสถานะ และรายการ effects',
+  'monitor.problem': 'cotc audit: พบปัญหา; จะไม่ลงนามร่วมอะไรอีก',
+  'monitor.retry': 'cotc audit: {reason}; จะลองใหม่',
 };

@@ -342,4 +342,13 @@ export const zhCli: CliMessages = {
   'watch.moved1': '{time}：钱有了流动：路径上新增 1 个事件，已验证',
   'watch.moved': '{time}：钱有了流动：路径上新增 {n} 个事件，已验证',
   'watch.newEvent': '  + {type} {event}（序号 {seq}）',
+  'monitor.needsServer': 'cotc audit --follow：需要 --server URL',
+  'monitor.badInterval': 'cotc audit --follow：--interval：应为 0.05 到 86400 秒，收到的是 {got}',
+  'monitor.tofu': 'cotc audit：首次使用，信任服务器给出的账本公钥：{key}',
+  'monitor.noKeyFile': 'cotc audit --follow：--witness-key：文件不存在；给出 --witness-name NAME 来创建它',
+  'monitor.cosigning': 'cotc audit：作为见证者 {name} 联署，地址 {url}（POST /add-checkpoint），公钥 {key}',
+  'monitor.operatorAdds': 'cotc audit：账本运营方这样添加它：serve --witness {url}={key}',
+  'monitor.replayed': 'cotc audit：已重放 {size} 条记录，根 {root}：每个哈希、哈希链、每个签名、每次状态变化和 effects 列表',
+  'monitor.problem': 'cotc audit：发现问题；不再联署任何内容',
+  'monitor.retry': 'cotc audit：{reason}；稍后再试',
 };

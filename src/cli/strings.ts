@@ -354,6 +354,15 @@ export const en = {
   'watch.moved1': '{time}: the money moved: 1 new event on the path, verified',
   'watch.moved': '{time}: the money moved: {n} new events on the path, verified',
   'watch.newEvent': '  + {type} {event} (seq {seq})',
+  'monitor.needsServer': 'cotc audit --follow: needs --server URL',
+  'monitor.badInterval': 'cotc audit --follow: --interval: expected seconds from 0.05 to 86400, got {got}',
+  'monitor.tofu': 'cotc audit: trusting the log key the server gives on first use: {key}',
+  'monitor.noKeyFile': 'cotc audit --follow: --witness-key: the file does not exist; give --witness-name NAME to create it',
+  'monitor.cosigning': 'cotc audit: cosigning as witness {name} at {url} (POST /add-checkpoint), key {key}',
+  'monitor.operatorAdds': 'cotc audit: the log operator adds it with: serve --witness {url}={key}',
+  'monitor.replayed': 'cotc audit: replayed {size} entries, root {root}: every hash, the hash chain, every signature, every state change and effects list',
+  'monitor.problem': 'cotc audit: problem found; nothing more is cosigned',
+  'monitor.retry': 'cotc audit: {reason}; trying again',
 } as const;
 
 export type CliMessageId = keyof typeof en;

@@ -24,6 +24,7 @@ import { RateLimiter } from '../http/ratelimit.ts';
 import { securityHeaders } from '../http/app.ts';
 import { sendError } from '../http/errors.ts';
 import { MAX_ADD_CHECKPOINT_BYTES, Witness, type WitnessAnswer } from './witness.ts';
+import { m } from '../cli/strings.ts';
 
 const PAGE = 1000;
 
@@ -162,19 +163,19 @@ export interface MonitorCliOptions {
 /** `audit --follow`: runs until a problem is found (exit 1) or it is stopped. */
 export async function monitorCommand(o: MonitorCliOptions, out = console.log, errOut = console.error): Promise<number> {
   if (!o.server) {
-    errOut('cotc audit --follow: needs --server URL');
+    errOut(m('monitor.needsServer'));
     return 2;
   }
   const intervalS = Number(o.interval ?? '10');
   if (!(intervalS >= 0.05 && intervalS <= 86_400)) {
-    errOut(`cotc audit --follow: --interval: expected seconds from 0.05 to 86400, got ${o.interval}`);
+    errOut(m('monitor.badInterval', { got: String(o.interval) }));
     return 2;
   }
   let logKey = o.logKey;
   if (!logKey) {
     try {
       logKey = (await new LedgerClient(o.server).get<{ key: string }>('/v1/log')).key;
-      out(`cotc audit: trusting the log key the server gives on first use: ${String(logKey).slice(0, 300)}`);
+      out(m('monitor.tofu', { key: String(logKey).slice(0, 300) }));
     } catch (e) {
       errOut(`cotc audit --follow: --server: ${(e as Error).message}`);
       return 2;
@@ -188,7 +189,7 @@ export async function monitorCommand(o: MonitorCliOptions, out = console.log, er
     let name = o.witnessName;
     if (!name) {
       if (!fs.existsSync(file)) {
-        errOut('cotc audit --follow: --witness-key: the file does not exist; give --witness-name NAME to create it');
+        errOut(m('monitor.noKeyFile'));
         return 2;
       }
       name = fs.readFileSync(file, 'utf8').trim().split('+')[2] ?? '';
@@ -200,7 +201,7 @@ export async function monitorCommand(o: MonitorCliOptions, out = console.log, er
       return 2;
     }
   }
-  const m = new Monitor({ server: o.server, logKey: m0.logKey!, witness, out });
+  const mon = new Monitor({ server: o.server, logKey: m0.logKey!, witness, out });
   if (witness) {
     const app = express();
     app.disable('x-powered-by');
@@ -217,7 +218,7 @@ export async function monitorCommand(o: MonitorCliOptions, out = console.log, er
         next(e);
       }
     }, express.raw({ type: () => true, limit: MAX_ADD_CHECKPOINT_BYTES }), async (req, res) => {
-      const a = await m.addCheckpoint(Buffer.isBuffer(req.body) ? req.body : new Uint8Array(0));
+      const a = await mon.addCheckpoint(Buffer.isBuffer(req.body) ? req.body : new Uint8Array(0));
       res.status(a.status);
       res.setHeader('Content-Type', a.contentType);
       if (a.retryAfter) res.setHeader('Retry-After', String(a.retryAfter));
@@ -239,8 +240,8 @@ export async function monitorCommand(o: MonitorCliOptions, out = console.log, er
       server!.listen(port, o.host ?? '127.0.0.1', () => resolve());
     });
     const a = server.address() as AddressInfo;
-    out(`cotc audit: cosigning as witness ${witness.name} at http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port} (POST /add-checkpoint), key ${witness.verifierKey}`);
-    out(`cotc audit: the log operator adds it with: serve --witness http://${a.address}:${a.port}=${witness.verifierKey}`);
+    out(m('monitor.cosigning', { name: witness.name, url: `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`, key: witness.verifierKey }));
+    out(m('monitor.operatorAdds', { url: `http://${a.address}:${a.port}`, key: witness.verifierKey }));
   }
   const stopAll = async () => {
     if (server) await new Promise<void>((r) => server!.close(() => r()));
@@ -253,16 +254,16 @@ export async function monitorCommand(o: MonitorCliOptions, out = console.log, er
   try {
     while (!stopped) {
       try {
-        const c = await m.check();
-        if (c.size !== last) out(`cotc audit: replayed ${c.size} entries, root ${hex(fromBase64(c.root))}: every hash, the hash chain, every signature, every state change and effects list`);
+        const c = await mon.check();
+        if (c.size !== last) out(m('monitor.replayed', { size: c.size, root: hex(fromBase64(c.root)) }));
         last = c.size;
       } catch (e) {
-        if (m.problem) {
-          out(`PROBLEM: ${m.problem}`);
-          out('cotc audit: problem found; nothing more is cosigned');
+        if (mon.problem) {
+          out(`PROBLEM: ${mon.problem}`);
+          out(m('monitor.problem'));
           return 1;
         }
-        errOut(`cotc audit: ${(e as Error).message}; trying again`);
+        errOut(m('monitor.retry', { reason: (e as Error).message }));
       }
       await new Promise((r) => setTimeout(r, intervalS * 1000));
     }
