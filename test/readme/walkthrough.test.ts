@@ -322,6 +322,19 @@ test('For an operator: donors and auditors check with a witness policy', async (
   }
 });
 
+test('Micro-donations in batches: a gift of the demo verified with its receipt', async () => {
+  const b = block('Micro-donations in batches (issue 15)', 'pnpm cotc verify <batch-id> --gift');
+  const gift = JSON.parse(fs.readFileSync(path.join(tmp, 'data', 'demo-examples.json'), 'utf8')).gifts?.[0];
+  assert.ok(gift, 'the demo saves gift receipts (demo-examples.json "gifts")');
+  const fill: Record<string, string> = { '<batch-id>': gift.batch, '<index>': String(gift.index), '<secret>': gift.receiptSecret };
+  const r = await runOk(local(cliArgs(b.commands[0]!.argv[0]!), demo.url).map((a) => fill[a] ?? a), 'Micro-donations (verify --gift)');
+  // "… then `VERIFIED: gift …; receipt matched: the gift is yours; its share of …: CNY …`": each … any text.
+  const shown = /`(VERIFIED: gift …[^`]*)`/.exec(README.replace(/\s+/g, ' '));
+  assert.ok(shown, 'README: the VERIFIED line of a gift');
+  const re = new RegExp('^' + shown![1]!.split('…').map(escapeRe).join('.+') + '$', 'm');
+  assert.match(r.stdout, re, `${shown![1]}\n${r.stdout}`);
+});
+
 test("The log's name: --origin names a new log; later starts keep it", async () => {
   const b = block("The log's name", 'pnpm cotc serve --data ./data --origin');
   const [first, later] = b.commands.map((c) => local(cliArgs(c.argv[0]!)).map((a) => (a === './data' ? './named' : a)));
