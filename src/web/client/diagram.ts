@@ -288,7 +288,8 @@ export function drawDiagram(result: VerifyResult, currency: string, donationId: 
       (l.ok ? '' : '✗ ') + amount,
     );
     const share = linkShare(l, mine);
-    if (share !== undefined) label.append(s('tspan', { class: 'gift-share', 'data-share': share }, ` · ${t('gift.yourShare', { amount: money(share, currency) })}`));
+    // on a line of its own under the amount (a band label is narrow between two columns)
+    if (share !== undefined) label.append(s('tspan', { class: 'gift-share', 'data-share': share, x: Math.round(l.labelX), dy: '1.2em' }, t('gift.yourShare', { amount: money(share, currency) })));
     labels.append(label);
   }
   svg.append(bands);
