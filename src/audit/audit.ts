@@ -351,7 +351,7 @@ export async function audit(source: AuditSource, opts: AuditOptions): Promise<Au
     if (root !== hex(cp.root)) {
       problems.push({ seq: cp.size - 1, check: 'root', message: `the replayed root ${root} differs from the checkpoint's ${hex(cp.root)}` });
     }
-    if (src.stateRecords) await compareState(saved.records(), src.stateRecords(), problems);
+    if (src.stateRecords) await compareState(saved.records(), withoutMapNodes(src.stateRecords()), problems);
     if (batchCheck) {
       const b = batchCheck.check(rp.size);
       problems.push(...b.problems);
@@ -364,6 +364,12 @@ export async function audit(source: AuditSource, opts: AuditOptions): Promise<Au
     await saved?.close();
     if (temp) fs.rmSync(base, { recursive: true, force: true });
   }
+}
+
+/** A store's state records without the state map's own nodes (map/…: pages, roots, stale
+ * lists, docs/wire-format-2.md §7), which hash the records and are checked by their roots. */
+async function* withoutMapNodes(records: AsyncIterable<[string, string]>): AsyncIterable<[string, string]> {
+  for await (const r of records) if (!r[0].startsWith('map/')) yield r;
 }
 
 const keyOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));

@@ -147,6 +147,8 @@ export class DiskReplay {
         this.#size = problem.seq;
         return problem;
       }
+      // The live/<donation> records (docs/wire-format-2.md §10), as the sequencer derives them.
+      await state.finish();
       const changes = state.takeChanges();
       this.#frontier = frontier;
       this.#prev = checked.length ? checked[checked.length - 1]!.leafHex : this.#prev;

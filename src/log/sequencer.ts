@@ -16,11 +16,30 @@
 // through the fsync: the batch's events, entry bytes and records are let go once the store
 // has taken them.
 import { hash } from 'node:crypto';
-import { edgeTiles, equalBytes, formatCheckpoint, integrate, openNote, parseCheckpoint, parseSignerKey, signNote, treeHash, isWeakPublicKey, type TileBytes } from '@cotc/tlog';
+import {
+  edgeTiles,
+  emptyMapRoot,
+  equalBytes,
+  formatCheckpoint,
+  integrate,
+  mapNodesFromRecords,
+  MapPageCache,
+  openNote,
+  parseCheckpoint,
+  parseSignerKey,
+  readMapRoot,
+  signNote,
+  treeHash,
+  updateMap,
+  isWeakPublicKey,
+  type MapRoot,
+  type TileBytes,
+} from '@cotc/tlog';
 import {
   LedgerState,
   MAX_CLOCK_AHEAD_MS,
   NeedRecords,
+  mapChangesOf,
   reject,
   signEvent,
   splitSig,
@@ -142,6 +161,10 @@ export class Sequencer {
   #state!: LedgerState;
   #head: Head = { size: 0, checkpoint: '' };
   #prev = ZERO_HASH;
+  /** the state map's committed root (docs/wire-format-2.md §6, §10): version = head size */
+  #map: MapRoot = emptyMapRoot();
+  /** decoded map pages read from the store (immutable, so never stale) */
+  readonly #mapPages = new MapPageCache();
   /** the size after the last committed org.register/org.keys (the head size at load) */
   #orgsChanged = 0;
   #queue: Pending[] = [];
@@ -179,6 +202,13 @@ export class Sequencer {
   get orgsChangedBelow(): number {
     return this.#orgsChanged;
   }
+  /** The state map's root at the head (docs/wire-format-2.md §10). */
+  get mapRoot(): MapRoot {
+    return this.#map;
+  }
+  get mapPages(): MapPageCache {
+    return this.#mapPages;
+  }
   get broken(): Error | null {
     return this.#broken;
   }
@@ -206,6 +236,7 @@ export class Sequencer {
       if (this.#state.size !== 0) throw new StoreCorruptError(`a store with no head holds state at seq ${this.#state.size}`);
       this.#head = { size: 0, checkpoint: '' };
       this.#prev = ZERO_HASH;
+      this.#map = emptyMapRoot();
       this.#orgsChanged = 0;
       return;
     }
@@ -218,6 +249,14 @@ export class Sequencer {
     if (this.#state.size !== head.size) {
       throw new StoreCorruptError(`state is at seq ${this.#state.size}, the log at ${head.size}`, head.size);
     }
+    let map;
+    try {
+      map = await readMapRoot(mapNodesFromRecords(this.store), head.size);
+    } catch (e) {
+      throw new StoreCorruptError(`the state map's root at size ${head.size} does not read back: ${(e as Error).message}`, head.size);
+    }
+    if (!map) throw new StoreCorruptError(`the state map has no root at size ${head.size}`, head.size);
+    this.#map = map;
     this.#head = head;
     this.#prev = lastLeaf;
     this.#orgsChanged = head.size;
@@ -426,15 +465,32 @@ export class Sequencer {
     batch.length = 0;
     if (!judged) return;
     const { entries, leaves, ids, traces, donations, prev, orgsChanged } = judged;
-    const state = this.#state.takeChanges();
     if (entries.length === 0) {
-      if (state.length !== 0) throw new Error('sequencer: state changed by a batch that appended nothing');
+      if (this.#state.takeChanges().length !== 0) throw new Error('sequencer: state changed by a batch that appended nothing');
       await this.#answer(answers);
       return;
     }
     const toSize = fromSize + entries.length;
     let head: Head;
     let tiles: TileBytes[];
+    let state: Array<[string, string | null]>;
+    let map: MapRoot;
+    try {
+      // The state map, once per batch (docs/wire-format-2.md §6, §10): the batch's record
+      // changes as map records, applied to the committed root as version toSize; its pages
+      // and root go into the same atomic commit as the records they hash.
+      await this.#state.finish();
+      state = this.#state.takeChanges();
+      const update = await updateMap(mapNodesFromRecords(this.store), this.#map, toSize, mapChangesOf(state, (k) => this.#state.committedRecord(k)), { cache: this.#mapPages });
+      map = update.root;
+      for (const w of update.writes) state.push(w);
+    } catch (e) {
+      // A read failed (or the state is not what the map holds): nothing was written.
+      await this.#rollback(e);
+      this.#broken ??= e as Error;
+      for (const x of answers) x.resolve(x.fail ?? unavailable(e));
+      return;
+    }
     try {
       const t = integrate(fromSize, edge, leaves, { sha256 });
       tiles = t.tiles;
@@ -477,6 +533,7 @@ export class Sequencer {
     this.#broken = null;
     this.#head = head;
     this.#prev = prev;
+    this.#map = map;
     if (orgsChanged > 0) this.#orgsChanged = orgsChanged;
     this.#onCommit?.({ entries: toSize - fromSize, ms: performance.now() - t0 });
     await this.#answer(answers);

@@ -68,7 +68,7 @@ test('start-up, a failed commit and recovery read a bounded number of state reco
   inner.pointReads = 0;
   const again = await open(store); // old code: restore from stateRecords(), which throws here
   assert.is(again.size, 7);
-  assert.is(inner.pointReads, 1, 'start-up reads the meta record only');
+  assert.is(inner.pointReads, 2, 'start-up reads the meta record and the state map root only');
   store.inject('fail-not-persisted');
   const e = reg(newOrg('v'));
   assert.is((await again.submit(e)).status, 503);
@@ -76,7 +76,8 @@ test('start-up, a failed commit and recovery read a bounded number of state reco
   assert.is((await again.submit(e)).status, 201);
   await again.recover();
   assert.is(again.size, 8);
-  assert.ok(inner.pointReads < 20, `${inner.pointReads} state records read`);
+  // (the state map's update reads the pages along the batch's paths: a handful here)
+  assert.ok(inner.pointReads < 40, `${inner.pointReads} state records read`);
   await again.close();
 });
 

@@ -7,7 +7,7 @@ export * from './canonical.ts';
 export * from './schema.ts';
 export * from './signature.ts';
 export * from './donor.ts';
-export { parseVerifierKey as parseOrgKey, judgeRegister, judgeKeyChange, applyKeyChange, bootstrapSigner, signerAt, checkNewKeys, checkRevokes, currentKeyCount, keyLiveAt, sigKeyId, LedgerState, fundInfoFromRecord, orgInfoFromRecord, NeedRecords, META_KEY, orgKey, fundKey, lotKey, lotPrefix, eventKey, revKey, confKey, parseKey, encodeRecord, decodeRecord, encodePos, decodePos } from './state.ts';
+export { parseVerifierKey as parseOrgKey, judgeRegister, judgeKeyChange, applyKeyChange, bootstrapSigner, signerAt, checkNewKeys, checkRevokes, currentKeyCount, keyLiveAt, sigKeyId, LedgerState, fundInfoFromRecord, orgInfoFromRecord, NeedRecords, META_KEY, orgKey, fundKey, lotKey, lotPrefix, eventKey, revKey, confKey, parseKey, encodeRecord, decodeRecord, encodePos, decodePos, liveKey, mapRecordsOf, mapChangesOf, mapRecordsOfAll, orgKeyKey } from './state.ts';
 export type * from './state.ts';
 export { replayDonationLots } from './state.ts';
 export * from './trace.ts';

@@ -13,6 +13,9 @@
 //   rev/<id>             "<reversal id>": the event was reversed (its own record, so
 //                        reversing a disbursement of 20k lots does not rewrite them)
 //   conf/<disbursement>  ["<org>"…]: the orgs that confirmed it, in order
+//   live/<donation>      {"lots":[{"fund","pos","value","via"}…]}: where every part of the
+//                        donation is now (docs/wire-format-2.md §10), derived from its lots
+//                        at each batch's end (LedgerState.finish), RFC 8785 form
 //
 // Ids match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$ (DESIGN.md "Event envelope"), so '/' never
 // occurs inside one and every key has exactly one reading. Values are JSON with a fixed
@@ -60,11 +63,21 @@ export interface LotRec {
   via: string;
   value: bigint;
 }
+/** One live part of a donation (live/<donation>, docs/wire-format-2.md §10). */
+export interface LiveLot {
+  fund: string;
+  pos: number;
+  value: string;
+  via: string;
+}
+export interface LiveRec {
+  lots: LiveLot[];
+}
 /** Facts as stored: reversedBy lives in rev/<id>. */
 export type FactsRec = EventFacts;
 
 /** The kinds of record, in the order a batch's changes are listed. */
-export const RECORD_KINDS = ['meta', 'org', 'fund', 'lot', 'event', 'rev', 'conf'] as const;
+export const RECORD_KINDS = ['meta', 'org', 'fund', 'lot', 'live', 'event', 'rev', 'conf'] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 export interface RecordTypes {
@@ -72,6 +85,7 @@ export interface RecordTypes {
   org: OrgRec;
   fund: FundRec;
   lot: LotRec;
+  live: LiveRec;
   event: FactsRec;
   rev: string;
   conf: string[];
@@ -83,6 +97,7 @@ export const fundKey = (id: string) => `fund/${id}`;
 export const eventKey = (id: string) => `event/${id}`;
 export const revKey = (id: string) => `rev/${id}`;
 export const confKey = (id: string) => `conf/${id}`;
+export const liveKey = (donation: string) => `live/${donation}`;
 export const lotKey = (fund: string, pos: number) => `lot/${fund}/${encodePos(pos)}`;
 /** The key prefix of a fund's lots (a range read under it is the queue in order). */
 export const lotPrefix = (fund: string) => `lot/${fund}/`;
@@ -115,6 +130,7 @@ export function parseKey(key: string): { kind: RecordKind; id: string; pos?: num
     case 'event':
     case 'rev':
     case 'conf':
+    case 'live':
       return rest.includes('/') ? null : { kind, id: rest };
     case 'lot': {
       const j = rest.indexOf('/');
@@ -175,6 +191,11 @@ export function encodeRecord(key: string, v: unknown): string {
       return JSON.stringify(v as string);
     case 'conf':
       return JSON.stringify(v as string[]);
+    case 'live': {
+      // RFC 8785 order: keys sorted; lots sorted by (fund, pos) (liveLotOrder).
+      const l = v as LiveRec;
+      return JSON.stringify({ lots: l.lots.map((x) => ({ fund: x.fund, pos: x.pos, value: x.value, via: x.via })) });
+    }
   }
 }
 
@@ -216,6 +237,7 @@ export function decodeRecord(key: string, s: string): unknown {
     case 'event':
     case 'rev':
     case 'conf':
+    case 'live':
       return v;
   }
 }
@@ -229,6 +251,7 @@ export function cloneRecord<T>(key: string, v: T): T {
     return { ...o, roles: [...o.roles], keys, byKeyId: new Map(keys.map((x) => [x.keyId, x])) } as unknown as T;
   }
   if (k.kind === 'conf') return [...(v as unknown as string[])] as unknown as T;
+  if (k.kind === 'live') return { lots: (v as unknown as LiveRec).lots.map((x) => ({ ...x })) } as unknown as T;
   if (typeof v === 'object' && v !== null) return { ...v };
   return v;
 }
@@ -237,4 +260,10 @@ export function cloneRecord<T>(key: string, v: T): T {
 export function kindRank(key: string): number {
   const k = parseKey(key);
   return k ? RECORD_KINDS.indexOf(k.kind) : RECORD_KINDS.length;
+}
+
+/** The order of a live record's lots: by fund id (UTF-16 code units, as RFC 8785 sorts),
+ * then by queue position. */
+export function liveLotOrder(a: { fund: string; pos: number }, b: { fund: string; pos: number }): number {
+  return a.fund < b.fund ? -1 : a.fund > b.fund ? 1 : a.pos - b.pos;
 }

@@ -8,3 +8,4 @@ export { NeedRecords } from './overlay.ts';
 export * from './codec.ts';
 export * from './types.ts';
 export { replayDonationLots, type LotStep, type ReplayedLot, type LotReplay } from './lots.ts';
+export { mapRecordsOf, mapChangesOf, mapRecordsOfAll, orgKeyKey } from './map-records.ts';

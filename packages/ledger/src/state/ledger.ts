@@ -23,6 +23,8 @@ import {
   eventKey,
   fundKey,
   kindRank,
+  liveKey,
+  liveLotOrder,
   lotKey,
   lotPrefix,
   orgKey,
@@ -30,6 +32,7 @@ import {
   revKey,
   type FactsRec,
   type FundRec,
+  type LiveRec,
   type LotRec,
   type MetaRec,
   type OrgRec,
@@ -304,6 +307,80 @@ export class LedgerState {
 
   // -------------------------------------------------------------------------------------
   // The batch: changes out, adopted or dropped
+
+  /**
+   * Ends a batch's judging (call once, after its last event, before takeChanges): derives
+   * the batch's `live/<donation>` records (docs/wire-format-2.md §10) from the lots it
+   * changed, so that the state map can prove where every part of a donation is. Loads (one
+   * batched read each) the old lots and live records a store-backed state does not hold;
+   * what a batch created cannot have existed before (a lot past its fund's old tail, the
+   * live record of a donation this batch logged), so that is not read.
+   */
+  async finish(): Promise<void> {
+    const lotKeys = [...this.#dirty].filter((k) => k.startsWith('lot/'));
+    if (lotKeys.length === 0) return;
+    const committed = this.#committed;
+    const oldOf = (k: string): LotRec | null | undefined => {
+      const v = committed.peek(k);
+      if (v !== undefined) return v as LotRec | null;
+      const p = parseKey(k)!;
+      const f = committed.peek(fundKey(p.id)) as FundRec | null | undefined;
+      if (f === null || (f && (p.pos! >= f.tail || p.pos! < f.head))) return null;
+      return undefined;
+    };
+    const missing = lotKeys.filter((k) => oldOf(k) === undefined);
+    if (missing.length) await this.load(new NeedRecords(missing));
+    // donation → lots removed (by fund/pos) and lots put, from old and new values.
+    const touched = new Map<string, { gone: Set<string>; put: LotRec[] }>();
+    const at = (d: string) => {
+      let t = touched.get(d);
+      if (!t) touched.set(d, (t = { gone: new Set(), put: [] }));
+      return t;
+    };
+    for (const k of lotKeys) {
+      const old = oldOf(k);
+      if (old === undefined) throw new Error(`ledger state: old lot ${k} did not load`);
+      const now = this.#batch.peek(k) as LotRec | null | undefined;
+      if (old) at(old.donation).gone.add(`${old.fund}/${old.pos}`);
+      if (now) at(now.donation).put.push(now);
+    }
+    const liveOld = (d: string): LiveRec | null | undefined => {
+      const v = this.#batch.peek(liveKey(d));
+      if (v !== undefined) return v as LiveRec | null;
+      // A donation this batch logged had no live record before it.
+      return committed.peek(eventKey(d)) === null ? null : undefined;
+    };
+    const need = [...touched.keys()].filter((d) => liveOld(d) === undefined).map(liveKey);
+    if (need.length) await this.load(new NeedRecords(need));
+    for (const [d, t] of touched) {
+      const old = liveOld(d);
+      if (old === undefined) throw new Error(`ledger state: live record of ${d} did not load`);
+      const lots = (old?.lots ?? []).filter((x) => !t.gone.has(`${x.fund}/${x.pos}`));
+      const have = new Set(lots.map((x) => `${x.fund}/${x.pos}`));
+      for (const l of t.put) {
+        const id = `${l.fund}/${l.pos}`;
+        if (have.has(id)) {
+          // Rewritten in place (a split lot keeps its position with a smaller value).
+          const i = lots.findIndex((x) => x.fund === l.fund && x.pos === l.pos);
+          lots[i] = { fund: l.fund, pos: l.pos, value: l.value.toString(), via: l.via };
+        } else {
+          lots.push({ fund: l.fund, pos: l.pos, value: l.value.toString(), via: l.via });
+          have.add(id);
+        }
+      }
+      lots.sort(liveLotOrder);
+      const k = liveKey(d);
+      this.#batch.put(k, lots.length ? ({ lots } satisfies LiveRec) : null);
+      this.#dirty.add(k);
+    }
+  }
+
+  /** The committed record of `key` as the codec encodes it (null: absent; undefined: not
+   * loaded). What a batch replaces (the state map's orgkey records compare with it). */
+  committedRecord(key: string): string | null | undefined {
+    const v = this.#committed.peek(key);
+    return v === undefined || v === null ? (v as null | undefined) : encodeRecord(key, v);
+  }
 
   /** The records changed since the last call (value null = delete), in a deterministic
    * order: by kind (codec.ts RECORD_KINDS), then in order of first change. */
