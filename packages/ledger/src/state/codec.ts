@@ -12,8 +12,9 @@
 //   event/<id>           the event's facts, written once
 //   rev/<id>             "<reversal id>": the event was reversed (its own record, so
 //                        reversing a disbursement of 20k lots does not rewrite them)
-//   conf/<disbursement>  ["<org>"…]: the orgs that confirmed it, in order
-//   live/<donation>      {"lots":[{"fund","pos","value","via"}…]}: where every part of the
+//   conf/<disbursement>  [{"event","org","seq"}…]: its confirmations, in seq order
+//                        (docs/wire-format-2.md §10)
+//   live/<donation>      {"lots":[{"fund","pos","value","via","viaSeq"}…]}: where every part of the
 //                        donation is now (docs/wire-format-2.md §10), derived from its lots
 //                        at each batch's end (LedgerState.finish), RFC 8785 form
 //
@@ -69,6 +70,14 @@ export interface LiveLot {
   pos: number;
   value: string;
   via: string;
+  /** the seq of the entry `via` */
+  viaSeq: number;
+}
+/** One confirmation of a disbursement (conf/<disbursement>). */
+export interface ConfRec {
+  event: string;
+  org: string;
+  seq: number;
 }
 export interface LiveRec {
   lots: LiveLot[];
@@ -88,7 +97,7 @@ export interface RecordTypes {
   live: LiveRec;
   event: FactsRec;
   rev: string;
-  conf: string[];
+  conf: ConfRec[];
 }
 
 export const META_KEY = 'meta';
@@ -160,6 +169,7 @@ export function encodeRecord(key: string, v: unknown): string {
         keys: o.keys.map((x) => {
           const r: Record<string, unknown> = { key: x.key, addedSeq: x.addedSeq };
           if (x.revokedSeq !== undefined) r.revokedSeq = x.revokedSeq;
+          if (x.addedBy !== undefined) r.addedBy = x.addedBy;
           r.keyId = x.keyId;
           r.publicKey = bytesToHex(x.publicKey);
           return r;
@@ -190,11 +200,11 @@ export function encodeRecord(key: string, v: unknown): string {
     case 'rev':
       return JSON.stringify(v as string);
     case 'conf':
-      return JSON.stringify(v as string[]);
+      return JSON.stringify((v as ConfRec[]).map((c) => ({ event: c.event, org: c.org, seq: c.seq })));
     case 'live': {
       // RFC 8785 order: keys sorted; lots sorted by (fund, pos) (liveLotOrder).
       const l = v as LiveRec;
-      return JSON.stringify({ lots: l.lots.map((x) => ({ fund: x.fund, pos: x.pos, value: x.value, via: x.via })) });
+      return JSON.stringify({ lots: l.lots.map((x) => ({ fund: x.fund, pos: x.pos, value: x.value, via: x.via, viaSeq: x.viaSeq })) });
     }
   }
 }
@@ -213,6 +223,7 @@ export function decodeRecord(key: string, s: string): unknown {
       for (const x of v.keys) {
         const kr: KeyRec = { key: x.key, keyId: x.keyId, publicKey: hexToBytes(x.publicKey), addedSeq: x.addedSeq };
         if (x.revokedSeq !== undefined) kr.revokedSeq = x.revokedSeq;
+        if (x.addedBy !== undefined) kr.addedBy = x.addedBy;
         rec.keys.push(kr);
         rec.byKeyId.set(kr.keyId, kr);
       }
@@ -250,7 +261,7 @@ export function cloneRecord<T>(key: string, v: T): T {
     const keys = o.keys.map((x) => ({ ...x }));
     return { ...o, roles: [...o.roles], keys, byKeyId: new Map(keys.map((x) => [x.keyId, x])) } as unknown as T;
   }
-  if (k.kind === 'conf') return [...(v as unknown as string[])] as unknown as T;
+  if (k.kind === 'conf') return (v as unknown as ConfRec[]).map((c) => ({ ...c })) as unknown as T;
   if (k.kind === 'live') return { lots: (v as unknown as LiveRec).lots.map((x) => ({ ...x })) } as unknown as T;
   if (typeof v === 'object' && v !== null) return { ...v };
   return v;

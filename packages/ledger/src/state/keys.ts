@@ -13,6 +13,8 @@ export interface KeyRec {
   publicKey: Uint8Array;
   addedSeq: number;
   revokedSeq?: number;
+  /** the poster of the org.keys that added it (absent for keys of the registration) */
+  addedBy?: string;
 }
 
 /** An org's keys: in order added; revoked ones stay (their ids stay taken). */

@@ -31,6 +31,7 @@ import {
   parseKey,
   revKey,
   type FactsRec,
+  type ConfRec,
   type FundRec,
   type LiveRec,
   type LotRec,
@@ -227,7 +228,7 @@ export class LedgerState {
 
   /** The orgs that confirmed a disbursement, in the order they did (empty when none). */
   confirmedBy(disbursement: string): string[] {
-    return [...(this.#read<string[]>(confKey(disbursement)) ?? [])];
+    return (this.#read<ConfRec[]>(confKey(disbursement)) ?? []).map((c) => c.org);
   }
 
   event(id: string): EventFacts | undefined {
@@ -350,23 +351,23 @@ export class LedgerState {
       // A donation this batch logged had no live record before it.
       return committed.peek(eventKey(d)) === null ? null : undefined;
     };
+    // The seq of each new lot's hop: its facts (the hop is in this batch, or a split lot
+    // keeps the viaSeq its live record had; else read).
+    const viaSeqOf = (via: string): number | undefined => {
+      const f = this.#batch.peek(eventKey(via)) as FactsRec | null | undefined;
+      return f ? f.seq : undefined;
+    };
     const need = [...touched.keys()].filter((d) => liveOld(d) === undefined).map(liveKey);
-    if (need.length) await this.load(new NeedRecords(need));
+    for (const t of touched.values()) for (const l of t.put) if (viaSeqOf(l.via) === undefined) need.push(eventKey(l.via));
+    if (need.length) await this.load(new NeedRecords([...new Set(need)]));
     for (const [d, t] of touched) {
       const old = liveOld(d);
       if (old === undefined) throw new Error(`ledger state: live record of ${d} did not load`);
       const lots = (old?.lots ?? []).filter((x) => !t.gone.has(`${x.fund}/${x.pos}`));
-      const have = new Set(lots.map((x) => `${x.fund}/${x.pos}`));
       for (const l of t.put) {
-        const id = `${l.fund}/${l.pos}`;
-        if (have.has(id)) {
-          // Rewritten in place (a split lot keeps its position with a smaller value).
-          const i = lots.findIndex((x) => x.fund === l.fund && x.pos === l.pos);
-          lots[i] = { fund: l.fund, pos: l.pos, value: l.value.toString(), via: l.via };
-        } else {
-          lots.push({ fund: l.fund, pos: l.pos, value: l.value.toString(), via: l.via });
-          have.add(id);
-        }
+        const viaSeq = viaSeqOf(l.via);
+        if (viaSeq === undefined) throw new Error(`ledger state: lot ${l.fund}/${l.pos} came by ${l.via}, which has no facts`);
+        lots.push({ fund: l.fund, pos: l.pos, value: l.value.toString(), via: l.via, viaSeq });
       }
       lots.sort(liveLotOrder);
       const k = liveKey(d);
@@ -445,9 +446,10 @@ export class LedgerState {
         throw new Error(`ledger restore: bad reversal record for ${id}`);
       }
     }
-    for (const [id, orgs] of confirmed) {
+    for (const [id, confs] of confirmed) {
       const e = m.get(eventKey(id)) as FactsRec | undefined;
-      if (!e || e.type !== 'disbursement' || !Array.isArray(orgs) || orgs.length === 0 || orgs.some((o) => typeof o !== 'string') || new Set(orgs).size !== orgs.length) {
+      const orgs = Array.isArray(confs) ? (confs as ConfRec[]).map((c) => c?.org) : [];
+      if (!e || e.type !== 'disbursement' || orgs.length === 0 || orgs.some((o) => typeof o !== 'string') || new Set(orgs).size !== orgs.length) {
         throw new Error(`ledger restore: bad confirmations record for ${id}`);
       }
     }

@@ -6,8 +6,9 @@
 //   meta, fund/<f>, lot/<f>/<pos>, live/<d>, event/<id>, rev/<id>, conf/<d>
 //                        the stored record's fields, in RFC 8785 form
 //   org/<org>            {"keys": <count>, "name", "registeredSeq", "roles"}
-//   orgkey/<org>/<keyId> {"addedSeq", "key", "revokedSeq"?}: one key's history, its own
-//                        record so that a bundle proves only the keys that signed it
+//   orgkey/<org>/<keyId> {"addedBy"?, "addedSeq", "key", "revokedSeq"?}: one key's
+//                        history, its own record so that a bundle proves only the keys
+//                        that signed it; addedBy: the poster of the org.keys that added it
 import { canonicalize } from '../canonical.ts';
 import { parseKey } from './codec.ts';
 
@@ -17,12 +18,13 @@ interface StoredOrg {
   name: string;
   roles: string[];
   registeredSeq: number;
-  keys: Array<{ key: string; keyId: string; addedSeq: number; revokedSeq?: number }>;
+  keys: Array<{ key: string; keyId: string; addedSeq: number; revokedSeq?: number; addedBy?: string }>;
 }
 
 function orgKeyValue(k: StoredOrg['keys'][number]): string {
   const o: Record<string, unknown> = { addedSeq: k.addedSeq, key: k.key };
   if (k.revokedSeq !== undefined) o.revokedSeq = k.revokedSeq;
+  if (k.addedBy !== undefined) o.addedBy = k.addedBy;
   return canonicalize(o);
 }
 

@@ -1,7 +1,7 @@
 // confirmation (DESIGN.md "Bodies"; issue 9): the payee or an auditor org says the money of
 // a disbursement arrived — never the org that paid it, and at most once per org.
 import { reject } from '../../errors.ts';
-import { confKey, eventKey, orgKey, type FactsRec, type OrgRec } from '../codec.ts';
+import { confKey, eventKey, orgKey, type ConfRec, type FactsRec, type OrgRec } from '../codec.ts';
 import { donationsOf } from '../util.ts';
 import { factsBase, plan, type EventKind } from '../kind.ts';
 
@@ -25,14 +25,15 @@ export const confirmation: EventKind<'confirmation'> = {
     if (!isPayee && !poster.roles.includes('auditor')) {
       return reject('forbidden', `only the payee or an auditor confirms disbursement ${d.id}`);
     }
-    const by = tx.get<string[]>(confKey(d.id));
-    if (by?.includes(ev.org)) {
+    const by = tx.get<ConfRec[]>(confKey(d.id));
+    if (by?.some((c) => c.org === ev.org)) {
       return reject('already_exists', `${ev.org} has already confirmed disbursement ${d.id}: one confirmation per org per disbursement`);
     }
     // A reversed disbursement can still be confirmed (DESIGN.md "Bodies").
     return plan([], donationsOf(d.taken), { ...factsBase(cx), type: 'confirmation', disbursement: d.id }, () => {
-      if (by) tx.edit<string[]>(confKey(d.id)).push(ev.org);
-      else tx.put(confKey(d.id), [ev.org]);
+      const c: ConfRec = { event: ev.id, org: ev.org, seq: cx.seq };
+      if (by) tx.edit<ConfRec[]>(confKey(d.id)).push(c);
+      else tx.put(confKey(d.id), [c]);
     });
   },
 };

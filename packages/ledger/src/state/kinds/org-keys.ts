@@ -14,6 +14,8 @@ export const orgKeys: EventKind<'org.keys'> = {
     const change = judgeKeyChange(cx.rules, { poster: ev.org, org: b.org, ring: tx.get<OrgRec>(orgKey(b.org)), add: b.add, revoke: b.revoke, operator: cx.operator });
     if ('ok' in change) return change;
     return plan([], [], { ...factsBase(cx), type: 'org.keys', subject: b.org }, () => {
+      // Who added a key, so that a proof of it shows an operator-installed one (§10).
+      for (const k of change.add) k.addedBy = ev.org;
       applyKeyChange(tx.edit<OrgRec>(orgKey(b.org)), change, seq);
     });
   },
