@@ -2,7 +2,7 @@
 // createApp never listens; `cotc serve` and the tests do (tests on 127.0.0.1 port 0).
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { base64 } from '@cotc/tlog';
-import { CanonicalError, ID_RE, parseIJsonBytes } from '@cotc/ledger';
+import { CanonicalError, ID_RE, isPlainObject, parseIJsonBytes } from '@cotc/ledger';
 import { LogService, QueueFullError, ServiceUnavailableError, type Failed, type SubmitResult } from '../log/service.ts';
 import { BadCursorError, tracePage } from '../log/bundle.ts';
 import { readJsonBody } from './body.ts';
@@ -135,7 +135,7 @@ export function createApp(deps: AppDeps): express.Express {
     }
     if (Array.isArray(value)) {
       if (value.length < 1 || value.length > MAX_BATCH) throw new HttpError(400, 'schema', `an array of events must hold 1 to ${MAX_BATCH}, got ${value.length}`);
-      if (!value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x))) {
+      if (!value.every(isPlainObject)) {
         throw new HttpError(400, 'schema', 'every element of an array of events must be an object');
       }
       deps.rateLimiter?.chargeEvents(req, res, value.length);
