@@ -112,8 +112,10 @@ export interface MakeLogOptions {
 
 /** The store's state record layout, in the cache's name: a log built by code with another
  * layout is refused at start ("state at seq 0"), so it is never picked up as this one's.
- * s2: issue 10's typed records (org/, fund/, lot/, event/, rev/, conf/). */
-export const STATE_LAYOUT = 's2';
+ * s2: issue 10's typed records (org/, fund/, lot/, event/, rev/, conf/).
+ * s3: issue 11's state map (map/ pages and roots, live/<donation>, conf/ as [{event, org, seq}]):
+ * a store built before it has no map root and is refused at open. */
+export const STATE_LAYOUT = 's3';
 
 export function benchLogDir(entries: number): string {
   // …and the store's format (LEVEL_FORMAT: 2 since issue 10 folded the postings).
