@@ -3,7 +3,7 @@
 // record's shape is the server's malformed statement (a problem, never a throw). Values are
 // RFC 8785 canonical JSON (§10): a non-canonical one is refused as well, so that one record
 // has one spelling everywhere.
-import { canonicalize, isPlainObject } from '@cotc/ledger';
+import { canonicalize, isPlainObject, type ConfRec, type LiveLot } from '@cotc/ledger';
 
 export interface OrgKeyRecord {
   addedSeq: number;
@@ -27,18 +27,10 @@ export interface FundRecord {
   openedSeq: number;
   balance: string;
 }
-export interface LiveLot {
-  fund: string;
-  pos: number;
-  value: string;
-  via: string;
-  viaSeq: number;
-}
-export interface ConfRecord {
-  event: string;
-  org: string;
-  seq: number;
-}
+/** The ledger's own record shapes (packages/ledger/src/state/codec.ts), one definition for
+ * the server that writes them and the verifier that parses them. */
+export type { LiveLot } from '@cotc/ledger';
+export type ConfRecord = ConfRec;
 
 const seqOk = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
 const str = (x: unknown): x is string => typeof x === 'string' && x !== '';
