@@ -126,6 +126,19 @@ function stop(s: Server): Promise<{ code: number | null; out: string }> {
   });
 }
 
+/** Resolves once `server`'s published checkpoint (GET /checkpoint, its size on line 2)
+ * covers every entry it had sequenced when called (GET /v1/log's size). */
+async function published(server: string): Promise<void> {
+  const want = ((await (await fetch(`${server}/v1/log`)).json()) as { size: number }).size;
+  const end = Date.now() + 60_000;
+  for (;;) {
+    const size = Number((await (await fetch(`${server}/checkpoint`)).text()).split('\n')[1]);
+    if (size >= want) return;
+    if (Date.now() > end) throw new Error(`the published checkpoint stayed at ${size}, below ${want}, for 60 s`);
+    await new Promise((res) => setTimeout(res, 250));
+  }
+}
+
 /** `--port N` → `--port 0`; `--server URL` set (or added) to `server` when given. */
 function local(args: string[], server?: string): string[] {
   const out = [...args];
@@ -288,6 +301,11 @@ test('Checking a document: the receipt matches, a document not on the path does 
   const c = block('Checking a document', 'pnpm cotc verify').commands[0]!;
   const args = local(cliArgs(c.argv[0]!), demo.url).map((a) => (a === '<donation-id>' ? donationId : a));
   for (let i = 0; i < args.length; i++) if (args[i - 1] === '--document' && !fs.existsSync(path.join(tmp, args[i]!))) fs.writeFileSync(path.join(tmp, args[i]!), 'a menu, on no path\n');
+  // `serve --demo` publishes a (witnessed) checkpoint every 10 s: what the charity block just
+  // posted (the donation, its payment, the confirmation) is proven once a checkpoint covers it,
+  // which a person typing the README's commands never outruns but this script can. Wait for
+  // that (a liveness bound), then check.
+  await published(demo.url);
   const r = await runOk(args, 'Checking a document', 1); // "1 when … a document matched none"
   for (const l of c.output.filter((x) => /^(MATCH|NO MATCH):/.test(x))) expectLine(l, r.stdout, [], 'Checking a document');
   const verified = c.output.find((x) => x.startsWith('VERIFIED:'))!;
